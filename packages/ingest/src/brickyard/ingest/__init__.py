@@ -1,0 +1,1 @@
+"""Read raw datasets into contract-validated tables."""

@@ -1,0 +1,8 @@
+"""The one exception type a caller of the reporting library needs to catch."""
+
+
+class ReportError(ValueError):
+    """Report inputs are inconsistent or incomplete, or a report could not be produced.
+
+    The message names the offending field (and column, row or key) and what to do about it.
+    """

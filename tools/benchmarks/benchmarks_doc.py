@@ -1,0 +1,41 @@
+"""Keep docs/benchmarks.md as one file with a section per benchmark script.
+
+Each script owns the text between its own markers, so re-running one benchmark
+refreshes its table without touching the others.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+from pathlib import Path
+
+BENCHMARKS_MD = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+HEADER = "# Benchmarks\n\nEach section is written by the script it names; re-run it to refresh.\n"
+
+
+def machine_line() -> str:
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def write_section(name: str, body: str) -> Path:
+    begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
+    text = BENCHMARKS_MD.read_text() if BENCHMARKS_MD.exists() else HEADER
+    section = f"{begin}\n{body.rstrip()}\n{end}"
+    if begin in text and end in text:
+        before, rest = text.split(begin, 1)
+        _, after = rest.split(end, 1)
+        text = before + section + after
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    BENCHMARKS_MD.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=BENCHMARKS_MD.parent, delete=False) as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, BENCHMARKS_MD)
+    return BENCHMARKS_MD
