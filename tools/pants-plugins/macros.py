@@ -7,24 +7,29 @@ PROJECT_URL = "https://github.com/brickyard-data/brickyard"
 
 
 def brickyard_library(name, description, version, dependencies=(), **distribution_kwargs):
-    """The standard targets of one library in packages/<name>/.
+    """The standard targets of one library, called from packages/<name>/src/BUILD.
 
-    - sources and their `py.typed` marker (the library ships type information);
-    - tests and test utilities, mirroring src/;
+    (Pants assigns source roots by BUILD-file directory, so code and tests each keep a
+    BUILD file inside their own root; this one and `brickyard_tests` are all they hold.)
+
+    - sources and their package data: every non-Python file beside them, including the
+      `py.typed` marker (the library ships type information), templates and samples;
     - a wheel + sdist whose metadata comes from here and from the library README.
+      `version` here is the library's single source of truth (tools/release bumps it).
     """
-    package_dir = f"src/{NAMESPACE}/{name}"
-    resources(name="py_typed", sources=[f"{package_dir}/py.typed"])
+    package_dir = f"{NAMESPACE}/{name}"
+    resources(
+        name="package_data",
+        sources=[f"{package_dir}/**/*", f"!{package_dir}/**/*.py", "!**/__pycache__/**"],
+    )
     python_sources(
         name="src",
         sources=[f"{package_dir}/**/*.py"],
-        dependencies=[":py_typed", *dependencies],
+        dependencies=[":package_data", *dependencies],
     )
-    python_test_utils(name="test_utils", sources=["tests/**/conftest.py"])
-    python_tests(name="tests", sources=["tests/**/test_*.py"])
     python_distribution(
         name="dist",
-        dependencies=[":src", ":py_typed"],
+        dependencies=[":src", ":package_data"],
         long_description_path=f"packages/{name}/README.md",
         provides=python_artifact(
             name=f"{NAMESPACE}-{name}",
@@ -53,6 +58,13 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
     )
 
 
+def brickyard_tests(**kwargs):
+    """The tests of one library, called from packages/<name>/tests/BUILD: one
+    `test_<module>.py` per module of src/, plus shared fixtures in conftest.py."""
+    python_test_utils(name="test_utils", sources=["conftest.py"])
+    python_tests(name="tests", sources=["test_*.py"], **kwargs)
+
+
 def brickyard_layering(layers):
     """Visibility rules: packages/<layer> may use only itself and lower layers.
 
@@ -64,3 +76,20 @@ def brickyard_layering(layers):
         allowed = [f"//packages/{lower}/**" for lower in layers[: index + 1]]
         rule_sets.append(({"path": f"//packages/{layer}/**"}, *allowed, *shared, "!*"))
     __dependencies_rules__(*rule_sets, ("*", "*"))
+
+
+def brickyard_job(name, entry_point, **kwargs):
+    """A scheduled job as a single-file executable.
+
+    venv mode: the PEX unpacks once into a real venv, so start-up stays fast and
+    package data are plain files; reproducible by construction (same inputs, same sha256).
+    """
+    pex_binary(
+        name=name,
+        entry_point=entry_point,
+        dependencies=[":src", "//shared-config:config"],
+        execution_mode="venv",
+        include_tools=False,
+        output_path=f"jobs/{name}.pex",
+        **kwargs,
+    )

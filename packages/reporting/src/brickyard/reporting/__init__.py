@@ -8,7 +8,12 @@ ingest ``DataQuality`` and run provenance), then ``write_report(inputs, out_dir)
 from brickyard.reporting.errors import ReportError
 from brickyard.reporting.figures import ReportFigures, render_figures
 from brickyard.reporting.html import render_html
-from brickyard.reporting.inputs import MAX_REJECT_SAMPLE, REQUIRED_COLUMNS, DataQuality, ReportInputs
+from brickyard.reporting.inputs import (
+    MAX_REJECT_SAMPLE,
+    REQUIRED_COLUMNS,
+    DataQuality,
+    ReportInputs,
+)
 from brickyard.reporting.report import ReportPaths, write_report
 from brickyard.reporting.summary import build_summary, render_summary_json
 

@@ -4,7 +4,8 @@ Figures are built from ``matplotlib.figure.Figure`` directly, never through pypl
 figure outlives its call and no global backend is switched. Style settings are applied
 only while a figure is drawn (then restored), start from matplotlib's defaults rather than
 the machine's matplotlibrc, and the PNG carries no Software tag: identical inputs give
-byte-identical images.
+byte-identical images. matplotlib's style settings are process-wide, so do not draw other
+matplotlib figures in another thread while a report renders.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def render_figures(inputs: ReportInputs) -> ReportFigures:
     """Draw the four figures of a report."""
     frame = inputs.predictions.to_pandas(date_as_object=False)
     return ReportFigures(
-        forecast=_render(lambda figure: _draw_forecast(figure, frame, inputs), _forecast_height(frame)),
+        forecast=_render(
+            lambda figure: _draw_forecast(figure, frame, inputs), _forecast_height(frame)
+        ),
         error=_render(lambda figure: _draw_error(figure, frame, inputs.unit), 3.4),
         importance=_render(
             lambda figure: _draw_importance(figure, inputs.ranked_importance),
@@ -214,9 +217,10 @@ def _draw_quality(figure: Figure, quality: DataQuality) -> None:
 
 
 def _date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator()
+    # matplotlib's bundled stubs leave these two constructors unannotated.
+    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
 
 
 def _note(ax: Axes, message: str) -> None:

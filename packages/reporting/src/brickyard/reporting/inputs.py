@@ -209,8 +209,7 @@ def _normalised_predictions(table: object) -> pa.Table:
         what = ", ".join(f"{key}={first[key]}" for key in keys)
         raise ReportError(
             f"{where} has {duplicated.num_rows} duplicated key(s) ({' + '.join(keys)}), first "
-            f"{what}; keep one prediction per day"
-            + (" and entity" if len(keys) > 1 else "")
+            f"{what}; keep one prediction per day" + (" and entity" if len(keys) > 1 else "")
         )
     return normalised.sort_by(sort_keys)
 

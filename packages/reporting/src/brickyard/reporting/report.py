@@ -31,18 +31,18 @@ def write_report(inputs: ReportInputs, out_dir: str | os.PathLike[str]) -> Repor
     """Write ``report.html`` and ``summary.json`` into ``out_dir`` (created if missing).
 
     Both documents are rendered in memory first, then each is written to a temporary file
-    in ``out_dir``, flushed to disk and moved over its target with ``os.replace``. If
-    rendering or writing fails, the previous report and summary are left untouched and no
-    temporary file is left behind.
+    in ``out_dir`` and flushed to disk; only when both are on disk are they moved over their
+    targets with ``os.replace``, back to back. If rendering or writing fails, the previous
+    report and summary are left untouched and no temporary file is left behind.
     """
     directory = Path(out_dir)
-    html = render_html(inputs)
-    summary = render_summary_json(inputs)
     if directory.exists() and not directory.is_dir():
         raise ReportError(
             f"report output directory {str(directory)!r} exists but is not a directory; "
             "pass a directory path"
         )
+    html = render_html(inputs)
+    summary = render_summary_json(inputs)
     directory.mkdir(parents=True, exist_ok=True)
     paths = ReportPaths(html=directory / HTML_NAME, json=directory / JSON_NAME)
     _replace_all({paths.html: html, paths.json: summary})

@@ -119,7 +119,9 @@ def _improvements(
         base = _metric(baseline, name)
         if name.lower() not in LOWER_IS_BETTER or base is None:
             continue
-        improvements[name] = _rounded((base - value) / base * 100, _PERCENT_DIGITS) if base else None
+        improvements[name] = (
+            _rounded((base - value) / base * 100, _PERCENT_DIGITS) if base else None
+        )
     return improvements
 
 

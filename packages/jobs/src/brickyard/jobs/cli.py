@@ -1,0 +1,104 @@
+"""Command lines of the scheduled jobs; each `*_main` is a PEX entry point.
+
+A main returns the process exit code (see `brickyard.jobs.errors.ExitCode`), so cron,
+systemd, Kubernetes and Airflow all see success, retryable and fatal failures apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from brickyard.jobs.errors import ExitCode, JobError
+from brickyard.jobs.logs import configure_logging
+from brickyard.jobs.pipeline import JobContext, run_daily, run_pipeline, run_train
+from brickyard.jobs.settings import load_settings
+
+log = logging.getLogger("brickyard.jobs")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _parser(job: str, description: str) -> argparse.ArgumentParser:
+    parser = _Parser(prog=job, description=description)
+    parser.add_argument(
+        "--as-of",
+        type=_parse_date,
+        help="replay this day (YYYY-MM-DD); default: the latest day in the data",
+    )
+    parser.add_argument("--env", help="configuration environment (shared-config/env/<ENV>.toml)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one configuration value; repeatable",
+    )
+    parser.add_argument("--config-dir", type=Path, help="a shared-config directory to use instead")
+    parser.add_argument("--output-dir", type=Path, help="where outputs go (default: output.dir)")
+    parser.add_argument("--log-format", choices=["text", "json"], help="default: run.log_format")
+    return parser
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2015-12-31") from None
+
+
+def _main(
+    job: str,
+    description: str,
+    run: Callable[[JobContext], object],
+    argv: Sequence[str] | None,
+) -> int:
+    args = _parser(job, description).parse_args(argv)
+    configure_logging(args.log_format or "text")
+    try:
+        settings = load_settings(args.config_dir, args.env, args.overrides)
+        if args.log_format is None:
+            configure_logging(settings.run.log_format)
+        output_dir = args.output_dir or Path(settings.output.dir)
+        context = JobContext(
+            job=job, settings=settings, as_of=args.as_of, output_dir=output_dir.absolute()
+        )
+        run(context)
+    except JobError as error:
+        log.error("%s failed: %s", job, error, extra={"exit_code": int(error.exit_code)})
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        log.error("%s interrupted", job)
+        return 130
+    except Exception:
+        log.exception("%s failed with an unexpected error", job)
+        return int(ExitCode.FAILURE)
+    return int(ExitCode.OK)
+
+
+def pipeline_main(argv: Sequence[str] | None = None) -> int:
+    return _main(
+        "pipeline",
+        "Ingest, build features, train with backtest, score and report, in one run.",
+        run_pipeline,
+        argv,
+    )
+
+
+def train_main(argv: Sequence[str] | None = None) -> int:
+    return _main("train", "Train and backtest the model on data up to --as-of.", run_train, argv)
+
+
+def daily_main(argv: Sequence[str] | None = None) -> int:
+    return _main(
+        "daily", "Score with the current model and write the report for --as-of.", run_daily, argv
+    )

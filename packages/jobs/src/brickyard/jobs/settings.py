@@ -1,0 +1,201 @@
+"""Layered job configuration.
+
+Layers, lowest precedence first:
+1. `shared-config/base.toml`: committed defaults;
+2. `shared-config/env/<environment>.toml`: committed per-environment overrides
+   (`--env` or `BRICKYARD_ENV`, default `dev`);
+3. `shared-config/local.toml`: never committed, a developer's own overrides;
+4. environment variables `BRICKYARD__<SECTION>__<KEY>`;
+5. command-line `--set section.key=value`.
+
+Every value is validated; an unknown key or a wrong type names the key and the layer
+that set it. Secrets are never read from files: they come from the environment only
+(see `Secrets`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from brickyard.jobs.errors import ConfigError
+
+ENV_PREFIX = "BRICKYARD__"
+CONFIG_DIR_VARIABLE = "BRICKYARD_CONFIG_DIR"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatasetSettings(_Section):
+    name: str = "seattle_weather"
+    # "sample:<name>" for data shipped with brickyard-ingest, else a path or SQL query.
+    source: str = "sample:seattle_weather"
+    contract: str = "contracts/seattle_weather.toml"
+
+
+class FeatureSettings(_Section):
+    definition: str = "features/weather_daily.toml"
+    entity: str | None = None
+
+
+class ModelSettings(_Section):
+    name: str = "temp_max"
+    baseline_feature: str = "temp_max_lag_1"
+    max_iter: int = Field(default=200, ge=1)
+    learning_rate: float = Field(default=0.05, gt=0, le=1)
+    max_leaf_nodes: int = Field(default=31, ge=2)
+
+
+class BacktestSettings(_Section):
+    n_splits: int = Field(default=4, ge=1)
+    test_days: int = Field(default=90, ge=1)
+
+
+class OutputSettings(_Section):
+    dir: str = "var/brickyard"
+
+
+class RunSettings(_Section):
+    log_format: Literal["text", "json"] = "text"
+    lock_timeout_seconds: float = Field(default=0, ge=0)
+
+
+class Settings(_Section):
+    environment: str = "dev"
+    dataset: DatasetSettings = DatasetSettings()
+    features: FeatureSettings = FeatureSettings()
+    model: ModelSettings = ModelSettings()
+    backtest: BacktestSettings = BacktestSettings()
+    output: OutputSettings = OutputSettings()
+    run: RunSettings = RunSettings()
+
+
+class Secrets(BaseModel):
+    """Credentials, read from the environment only and never printed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    database_url: SecretStr | None = None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Secrets:
+        environ = os.environ if environ is None else environ
+        url = environ.get("BRICKYARD_DATABASE_URL")
+        return cls(database_url=SecretStr(url) if url else None)
+
+
+def default_config_dir() -> Path:
+    """Where shared-config/ is: $BRICKYARD_CONFIG_DIR, else beside the code on sys.path.
+
+    In the repo that is the build root; inside a job executable, the copy bundled into it.
+    """
+    override = os.environ.get(CONFIG_DIR_VARIABLE)
+    if override:
+        return Path(override)
+    for entry in sys.path:
+        candidate = Path(entry or ".") / "shared-config"
+        if (candidate / "base.toml").is_file():
+            return candidate.resolve()
+    raise ConfigError(
+        f"cannot find shared-config/base.toml on sys.path; set {CONFIG_DIR_VARIABLE} to the "
+        "shared-config directory"
+    )
+
+
+def load_settings(
+    config_dir: Path | None = None,
+    environment: str | None = None,
+    overrides: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    environ = os.environ if environ is None else environ
+    config_dir = config_dir or default_config_dir()
+    environment = environment or environ.get("BRICKYARD_ENV", "dev")
+    env_file = config_dir / "env" / f"{environment}.toml"
+    if not env_file.is_file():
+        known = sorted(p.stem for p in (config_dir / "env").glob("*.toml"))
+        raise ConfigError(f"unknown environment {environment!r}: no {env_file} (known: {known})")
+
+    merged: dict[str, Any] = {}
+    origin: dict[tuple[str, ...], str] = {}
+    layers: list[tuple[str, dict[str, Any]]] = [
+        (str(path), _read_toml(path))
+        for path in (config_dir / "base.toml", env_file, config_dir / "local.toml")
+        if path.is_file()
+    ]
+    layers.append(("environment variables", _from_environment(environ)))
+    layers.append(("--set", _from_overrides(overrides)))
+    layers.append(("--env", {"environment": environment}))
+    for layer_name, values in layers:
+        _merge(merged, values, origin, layer_name, ())
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = tuple(str(part) for part in item["loc"])
+            key = ".".join(loc)
+            where = origin.get(loc, "defaults")
+            problems.append(f"{key} (set in {where}): {item['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX):
+            path = name[len(ENV_PREFIX) :].lower().split("__")
+            _set_path(values, path, value, source=name)
+    return values
+
+
+def _from_overrides(overrides: Sequence[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {override!r}: expected section.key=value")
+        _set_path(values, key.strip().split("."), value, source=f"--set {override}")
+    return values
+
+
+def _set_path(target: dict[str, Any], path: list[str], value: str, source: str) -> None:
+    for part in path[:-1]:
+        child = target.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{source}: {part!r} is a value, not a section")
+        target = child
+    target[path[-1]] = value
+
+
+def _merge(
+    target: dict[str, Any],
+    values: Mapping[str, Any],
+    origin: dict[tuple[str, ...], str],
+    layer: str,
+    prefix: tuple[str, ...],
+) -> None:
+    for key, value in values.items():
+        loc = (*prefix, key)
+        origin.setdefault(loc, layer)
+        if isinstance(value, Mapping) and isinstance(target.get(key, {}), dict):
+            _merge(target.setdefault(key, {}), value, origin, layer, loc)
+        else:
+            target[key] = value
+            origin[loc] = layer

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from brickyard.jobs.errors import AlreadyRunningError, ExitCode
+from brickyard.jobs.runlock import single_instance
+
+
+def test_second_holder_is_refused_with_clear_message(tmp_path: Path) -> None:
+    # flock locks belong to open file descriptions, so a second open() conflicts
+    # exactly as a second process would.
+    with (
+        single_instance(tmp_path, "daily", "2015-12-31"),
+        pytest.raises(AlreadyRunningError) as raised,
+        single_instance(tmp_path, "daily", "2015-12-31"),
+    ):
+        pass
+    assert "job 'daily' for as-of 2015-12-31 is already running" in str(raised.value)
+    assert raised.value.exit_code == ExitCode.TEMPORARY
+
+
+def test_other_dates_and_jobs_do_not_conflict(tmp_path: Path) -> None:
+    with (
+        single_instance(tmp_path, "daily", "2015-12-31"),
+        single_instance(tmp_path, "daily", "2015-12-30"),
+        single_instance(tmp_path, "train", "2015-12-31"),
+    ):
+        pass
+
+
+def test_lock_is_released_when_holder_is_killed(tmp_path: Path) -> None:
+    holder = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        from pathlib import Path
+        from brickyard.jobs.runlock import single_instance
+        with single_instance(Path({str(tmp_path)!r}), "daily", "2015-12-31"):
+            print("locked", flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", holder],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": ":".join(sys.path)},
+    )
+    assert "locked" in process.stdout
+    assert process.returncode == -9
+    with single_instance(tmp_path, "daily", "2015-12-31"):
+        pass
