@@ -2,8 +2,8 @@
 # lines and every library has exactly the same targets. Loaded through
 # [GLOBAL].build_file_prelude_globs in pants.toml.
 
-NAMESPACE = "brickyard"
-PROJECT_URL = "https://github.com/brickyard-data/brickyard"
+_NAMESPACE = "brickyard"
+_PROJECT_URL = "https://github.com/brickyard-data/brickyard"
 
 
 def brickyard_library(name, description, version, dependencies=(), **distribution_kwargs):
@@ -17,7 +17,7 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
     - a wheel + sdist whose metadata comes from here and from the library README.
       `version` here is the library's single source of truth (tools/release bumps it).
     """
-    package_dir = f"{NAMESPACE}/{name}"
+    package_dir = f"{_NAMESPACE}/{name}"
     resources(
         name="package_data",
         sources=[f"{package_dir}/**/*", f"!{package_dir}/**/*.py", "!**/__pycache__/**"],
@@ -32,7 +32,7 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
         dependencies=[":src", ":package_data"],
         long_description_path=f"packages/{name}/README.md",
         provides=python_artifact(
-            name=f"{NAMESPACE}-{name}",
+            name=f"{_NAMESPACE}-{name}",
             version=version,
             description=description,
             long_description_content_type="text/markdown",
@@ -48,8 +48,8 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
                 "Typing :: Typed",
             ],
             project_urls={
-                "Source": f"{PROJECT_URL}/tree/main/packages/{name}",
-                "Changelog": f"{PROJECT_URL}/blob/main/packages/{name}/CHANGELOG.md",
+                "Source": f"{_PROJECT_URL}/tree/main/packages/{name}",
+                "Changelog": f"{_PROJECT_URL}/blob/main/packages/{name}/CHANGELOG.md",
             },
         ),
         wheel=True,
@@ -74,12 +74,15 @@ def brickyard_layering(layers):
     rule_sets = []
     for index, layer in enumerate(layers):
         allowed = [f"//packages/{lower}/**" for lower in layers[: index + 1]]
-        rule_sets.append(({"path": f"//packages/{layer}/**"}, *allowed, *shared, "!*"))
+        # Each higher layer is denied by name, so the error reads e.g.
+        # `BUILD[!//packages/jobs/**]`: the layer that was reached for.
+        denied = [f"!//packages/{higher}/**" for higher in layers[index + 1 :]]
+        rule_sets.append(({"path": f"//packages/{layer}/**"}, *allowed, *shared, *denied, "!*"))
     __dependencies_rules__(*rule_sets, ("*", "*"))
 
 
 def brickyard_job(name, entry_point, **kwargs):
-    """A scheduled job as a single-file executable.
+    """A scheduled job as a single-file executable, called from packages/jobs/src/BUILD.
 
     venv mode: the PEX unpacks once into a real venv, so start-up stays fast and
     package data are plain files; reproducible by construction (same inputs, same sha256).
