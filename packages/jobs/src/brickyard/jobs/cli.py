@@ -70,7 +70,11 @@ def _main(
             configure_logging(settings.run.log_format)
         output_dir = args.output_dir or Path(settings.output.dir)
         context = JobContext(
-            job=job, settings=settings, as_of=args.as_of, output_dir=output_dir.absolute()
+            job=job,
+            settings=settings,
+            as_of=args.as_of,
+            output_dir=output_dir.absolute(),
+            config_dir=args.config_dir,
         )
         run(context)
     except JobError as error:

@@ -38,3 +38,9 @@ class DataError(JobError):
 
 class AlreadyRunningError(JobError):
     exit_code = ExitCode.TEMPORARY
+
+
+class NotYetAvailableError(JobError):
+    """The data for the requested day has not arrived; a later retry may succeed."""
+
+    exit_code = ExitCode.TEMPORARY

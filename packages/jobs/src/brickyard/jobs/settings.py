@@ -35,47 +35,49 @@ class _Section(BaseModel):
 
 
 class DatasetSettings(_Section):
-    name: str = "seattle_weather"
-    # "sample:<name>" for data shipped with brickyard-ingest, else a path or SQL query.
-    source: str = "sample:seattle_weather"
-    contract: str = "contracts/seattle_weather.toml"
+    name: str
+    # "sample:<name>" for data shipped with brickyard-ingest, else a file path.
+    source: str
+    contract: str
 
 
 class FeatureSettings(_Section):
-    definition: str = "features/weather_daily.toml"
-    entity: str | None = None
+    definition: str
+    entity: str | None = None  # TOML has no null: absent means a single series
 
 
 class ModelSettings(_Section):
-    name: str = "temp_max"
-    baseline_feature: str = "temp_max_lag_1"
-    max_iter: int = Field(default=200, ge=1)
-    learning_rate: float = Field(default=0.05, gt=0, le=1)
-    max_leaf_nodes: int = Field(default=31, ge=2)
+    name: str
+    baseline_feature: str
+    max_iter: int = Field(ge=1)
+    learning_rate: float = Field(gt=0, le=1)
+    max_leaf_nodes: int = Field(ge=2)
 
 
 class BacktestSettings(_Section):
-    n_splits: int = Field(default=4, ge=1)
-    test_days: int = Field(default=90, ge=1)
+    n_splits: int = Field(ge=1)
+    test_days: int = Field(ge=1)
 
 
 class OutputSettings(_Section):
-    dir: str = "var/brickyard"
+    dir: str
 
 
 class RunSettings(_Section):
-    log_format: Literal["text", "json"] = "text"
-    lock_timeout_seconds: float = Field(default=0, ge=0)
+    log_format: Literal["text", "json"]
+    lock_timeout_seconds: float = Field(ge=0)
 
 
 class Settings(_Section):
-    environment: str = "dev"
-    dataset: DatasetSettings = DatasetSettings()
-    features: FeatureSettings = FeatureSettings()
-    model: ModelSettings = ModelSettings()
-    backtest: BacktestSettings = BacktestSettings()
-    output: OutputSettings = OutputSettings()
-    run: RunSettings = RunSettings()
+    """Every value is required: shared-config/base.toml is the one place defaults live."""
+
+    environment: str
+    dataset: DatasetSettings
+    features: FeatureSettings
+    model: ModelSettings
+    backtest: BacktestSettings
+    output: OutputSettings
+    run: RunSettings
 
 
 class Secrets(BaseModel):
