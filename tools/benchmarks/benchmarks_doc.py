@@ -9,10 +9,18 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
 import tempfile
 from pathlib import Path
 
-BENCHMARKS_MD = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+# From the working directory, not __file__: under `./pants run` the script runs from a
+# sandboxed copy, while the working directory is still the repo.
+REPO = Path(
+    subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+)
+BENCHMARKS_MD = REPO / "docs" / "benchmarks.md"
 HEADER = "# Benchmarks\n\nEach section is written by the script it names; re-run it to refresh.\n"
 
 

@@ -21,9 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks_doc import machine_line, median, write_section
+from benchmarks_doc import REPO, machine_line, median, write_section
 
-REPO = Path(__file__).resolve().parents[2]
 CHANGED_FILE = REPO / "packages" / "ingest" / "src" / "brickyard" / "ingest" / "contracts.py"
 
 

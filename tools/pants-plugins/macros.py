@@ -7,24 +7,23 @@ _PROJECT_URL = "https://github.com/brickyard-data/brickyard"
 
 
 def brickyard_library(name, description, version, dependencies=(), **distribution_kwargs):
-    """The standard targets of one library, called from packages/<name>/src/BUILD.
+    """The standard targets of one library, called from packages/<name>/src/brickyard/<name>/BUILD.
 
-    (Pants assigns source roots by BUILD-file directory, so code and tests each keep a
-    BUILD file inside their own root; this one and `brickyard_tests` are all they hold.)
+    (Pants assigns source roots by BUILD-file directory, so the code's BUILD sits beside the
+    code and the tests' BUILD beside the tests; each holds one macro call.)
 
     - sources and their package data: every non-Python file beside them, including the
       `py.typed` marker (the library ships type information), templates and samples;
     - a wheel + sdist whose metadata comes from here and from the library README.
       `version` here is the library's single source of truth (tools/release bumps it).
     """
-    package_dir = f"{_NAMESPACE}/{name}"
     resources(
         name="package_data",
-        sources=[f"{package_dir}/**/*", f"!{package_dir}/**/*.py", "!**/__pycache__/**"],
+        sources=["**/*", "!**/*.py", "!BUILD", "!**/__pycache__/**"],
     )
     python_sources(
         name="src",
-        sources=[f"{package_dir}/**/*.py"],
+        sources=["**/*.py"],
         dependencies=[":package_data", *dependencies],
     )
     python_distribution(
@@ -59,10 +58,13 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
 
 
 def brickyard_tests(**kwargs):
-    """The tests of one library, called from packages/<name>/tests/BUILD: one
-    `test_<module>.py` per module of src/, plus shared fixtures in conftest.py."""
-    python_test_utils(name="test_utils", sources=["conftest.py"])
-    python_tests(name="tests", sources=["test_*.py"], **kwargs)
+    """The tests of one library, called from packages/<name>/tests/brickyard/<name>/BUILD:
+    one `test_<module>.py` per module of src/, plus shared fixtures in conftest.py. The
+    tests mirror the src/ namespace so that module names never collide across libraries."""
+    # Default globs (conftest.py, test_*.py) on purpose: unlike explicit ones, they do not
+    # warn in a library whose tests need no conftest.py.
+    python_test_utils(name="test_utils")
+    python_tests(name="tests", **kwargs)
 
 
 def brickyard_layering(layers):
@@ -82,7 +84,7 @@ def brickyard_layering(layers):
 
 
 def brickyard_job(name, entry_point, **kwargs):
-    """A scheduled job as a single-file executable, called from packages/jobs/src/BUILD.
+    """A scheduled job as a single-file executable, called from packages/jobs/BUILD.
 
     venv mode: the PEX unpacks once into a real venv, so start-up stays fast and
     package data are plain files; reproducible by construction (same inputs, same sha256).
@@ -90,7 +92,7 @@ def brickyard_job(name, entry_point, **kwargs):
     pex_binary(
         name=name,
         entry_point=entry_point,
-        dependencies=[":src", "//shared-config:config"],
+        dependencies=["//packages/jobs/src/brickyard/jobs:src", "//shared-config:config"],
         execution_mode="venv",
         include_tools=False,
         output_path=f"jobs/{name}.pex",

@@ -1,0 +1,43 @@
+"""Declarative, point-in-time correct features computed on DuckDB.
+
+Declare features as data (`FeatureSet`, usually loaded from TOML with `load_feature_set`),
+then `compute_features(table, feature_set)` turns a daily Arrow table into a feature table in
+one DuckDB query. The features of the row at day t only read rows dated before t.
+"""
+
+from brickyard.features.computation import build_feature_query, compute_features
+from brickyard.features.definitions import (
+    Aggregation,
+    CalendarFeature,
+    CalendarPart,
+    ExpandingFeature,
+    Feature,
+    FeatureSet,
+    LagFeature,
+    RollingFeature,
+    feature_set_from_dict,
+    load_feature_set,
+)
+from brickyard.features.errors import (
+    FeatureComputationError,
+    FeatureDefinitionError,
+    FeaturesError,
+)
+
+__all__ = [
+    "Aggregation",
+    "CalendarFeature",
+    "CalendarPart",
+    "ExpandingFeature",
+    "Feature",
+    "FeatureComputationError",
+    "FeatureDefinitionError",
+    "FeatureSet",
+    "FeaturesError",
+    "LagFeature",
+    "RollingFeature",
+    "build_feature_query",
+    "compute_features",
+    "feature_set_from_dict",
+    "load_feature_set",
+]

@@ -1,0 +1,202 @@
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from brickyard.models import (
+    FORMAT_VERSION,
+    IncompatibleModelError,
+    ModelError,
+    ModelParams,
+    TrainedModel,
+    load_model,
+    save_model,
+    score,
+    train,
+)
+from brickyard.models.persistence import METADATA_FILE
+
+PARAMS = ModelParams(max_iter=40)
+
+
+def trained(table: pa.Table) -> TrainedModel:
+    model = train(
+        table,
+        ["x1", "x2"],
+        "y",
+        time_column="date",
+        entity_column="station",
+        name="y-2020-04-29",
+        params=PARAMS,
+    )
+    return model.with_metrics({"mae": 0.25, "n": 40, "r2": None})
+
+
+def tamper(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    metadata = json.loads((path / METADATA_FILE).read_text())
+    change(metadata)
+    (path / METADATA_FILE).write_text(json.dumps(metadata))
+
+
+def test_round_trip_keeps_predictions_and_metadata(small: pa.Table, tmp_path: Path) -> None:
+    model = trained(small)
+    save_model(model, tmp_path / "model")
+    loaded = load_model(tmp_path / "model", expected_features=["x1", "x2"])
+    assert loaded.name == "y-2020-04-29"
+    assert loaded.feature_names == model.feature_names
+    assert loaded.target == "y"
+    assert loaded.entity_column == "station"
+    assert loaded.params == PARAMS
+    assert loaded.training == model.training
+    assert loaded.metrics == {"mae": 0.25, "n": 40, "r2": None}
+    np.testing.assert_array_equal(
+        score(loaded, small)["prediction"].to_numpy(), score(model, small)["prediction"].to_numpy()
+    )
+
+
+def test_metadata_records_versions_and_no_timestamps(small: pa.Table, tmp_path: Path) -> None:
+    save_model(trained(small), tmp_path)
+    metadata = json.loads((tmp_path / METADATA_FILE).read_text())
+    assert metadata["format_version"] == FORMAT_VERSION
+    assert set(metadata["versions"]) == {"python", "scikit-learn", "numpy", "pyarrow", "joblib"}
+    assert metadata["features"] == ["x1", "x2"]
+    assert metadata["training"]["period_start"] == "2020-01-01"
+    assert len(metadata["training"]["fingerprint"]) == 64
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        metadata["estimator"]["file"],
+        METADATA_FILE,
+    ]
+
+
+def test_retraining_on_the_same_data_writes_identical_bytes(
+    small: pa.Table, tmp_path: Path
+) -> None:
+    save_model(trained(small), tmp_path / "first")
+    save_model(trained(small), tmp_path / "second")
+    first = {p.name: p.read_bytes() for p in (tmp_path / "first").iterdir()}
+    second = {p.name: p.read_bytes() for p in (tmp_path / "second").iterdir()}
+    assert first == second
+
+
+def test_saving_over_a_model_replaces_it_and_drops_the_old_estimator(
+    small: pa.Table, tmp_path: Path
+) -> None:
+    save_model(trained(small), tmp_path)
+    other = train(small, ["x1"], "y", time_column="date", name="y-v2", params=PARAMS)
+    save_model(other, tmp_path)
+    assert len(list(tmp_path.glob("estimator-*.joblib"))) == 1
+    assert load_model(tmp_path).name == "y-v2"
+
+
+def test_failed_save_leaves_the_previous_model_intact(
+    small: pa.Table, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_model(trained(small), tmp_path)
+    before = (tmp_path / METADATA_FILE).read_bytes()
+
+    def broken_dump(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("brickyard.models.persistence.json.dumps", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        save_model(
+            train(small, ["x1"], "y", time_column="date", name="v2", params=PARAMS), tmp_path
+        )
+    monkeypatch.undo()
+    assert (tmp_path / METADATA_FILE).read_bytes() == before
+    assert load_model(tmp_path).name == "y-2020-04-29"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("change", "fragments"),
+    [
+        (
+            lambda m: m.update(format_version=99),
+            ["format version 99", f"reads format version {FORMAT_VERSION}", "retrain"],
+        ),
+        (
+            lambda m: m["versions"].update({"scikit-learn": "0.24.2"}),
+            ["saved with scikit-learn 0.24.2", "this environment has scikit-learn", "retrain"],
+        ),
+        (
+            lambda m: m["versions"].update(python="3.8.10"),
+            ["saved with python 3.8.10", "this environment has python 3.11", "retrain"],
+        ),
+    ],
+)
+def test_incompatible_saved_models_are_refused(
+    small: pa.Table, tmp_path: Path, change: Callable[[dict[str, Any]], None], fragments: list[str]
+) -> None:
+    save_model(trained(small), tmp_path)
+    tamper(tmp_path, change)
+    with pytest.raises(IncompatibleModelError) as caught:
+        load_model(tmp_path)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+def test_a_patch_release_difference_is_accepted(small: pa.Table, tmp_path: Path) -> None:
+    save_model(trained(small), tmp_path)
+    version = json.loads((tmp_path / METADATA_FILE).read_text())["versions"]["scikit-learn"]
+    major_minor = ".".join(version.split(".")[:2])
+    tamper(tmp_path, lambda m: m["versions"].update({"scikit-learn": f"{major_minor}.999"}))
+    assert load_model(tmp_path).name == "y-2020-04-29"
+
+
+@pytest.mark.parametrize(
+    ("expected", "detail"),
+    [
+        (["x1", "x3"], "not in the model: x3; only in the model: x2"),
+        (["x2", "x1"], "same names, different order"),
+    ],
+)
+def test_feature_list_mismatch_is_refused(
+    small: pa.Table, tmp_path: Path, expected: list[str], detail: str
+) -> None:
+    save_model(trained(small), tmp_path)
+    with pytest.raises(IncompatibleModelError) as caught:
+        load_model(tmp_path, expected_features=expected)
+    message = str(caught.value)
+    assert "trained on features ['x1', 'x2']" in message
+    assert f"expects {expected}" in message
+    assert detail in message
+
+
+def test_tampered_feature_list_in_metadata_is_refused(small: pa.Table, tmp_path: Path) -> None:
+    save_model(trained(small), tmp_path)
+    tamper(tmp_path, lambda m: m.update(features=["x1", "x2", "x9"]))
+    with pytest.raises(IncompatibleModelError, match="only in the model: x9"):
+        load_model(tmp_path, expected_features=["x1", "x2"])
+    with pytest.raises(ModelError, match="estimator does not match its metadata"):
+        load_model(tmp_path)
+
+
+def test_corrupted_estimator_is_refused(small: pa.Table, tmp_path: Path) -> None:
+    save_model(trained(small), tmp_path)
+    estimator = next(tmp_path.glob("estimator-*.joblib"))
+    estimator.write_bytes(estimator.read_bytes()[:-1] + b"\0")
+    with pytest.raises(ModelError, match="does not match the sha256"):
+        load_model(tmp_path)
+
+
+def test_missing_or_broken_metadata(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="no saved model at"):
+        load_model(tmp_path)
+    (tmp_path / METADATA_FILE).write_text("{not json")
+    with pytest.raises(ModelError, match="is unreadable"):
+        load_model(tmp_path)
+    (tmp_path / METADATA_FILE).write_text(json.dumps({"format_version": FORMAT_VERSION}))
+    with pytest.raises(ModelError, match="is malformed"):
+        load_model(tmp_path)
+
+
+def test_model_path_must_not_be_a_file(small: pa.Table, tmp_path: Path) -> None:
+    target = tmp_path / "model"
+    target.write_text("")
+    with pytest.raises(ModelError, match="is not a directory"):
+        save_model(trained(small), target)

@@ -1,0 +1,177 @@
+"""Benchmark: ingest + features on synthetic station weather, Brickyard vs plain pandas.
+
+Both sides do the same work on the same CSV: read it, type and validate every row
+against the synthetic_weather contract (types, nulls, ranges, allowed values, duplicate
+keys), then compute the main job's feature set per station. Brickyard runs on DuckDB;
+the baseline is the straightforward pandas code a data scientist would write.
+Each side runs in a fresh process so its peak memory (max RSS) is its own.
+
+Usage: ./pants run tools/benchmarks/ingest_features.py -- --rows 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks_doc import REPO, machine_line, write_section
+
+CONFIG = REPO / "shared-config"
+CONTRACT = CONFIG / "contracts" / "synthetic_weather.toml"
+FEATURES = CONFIG / "features" / "weather_daily.toml"
+
+
+def run_brickyard(csv_path: Path, out_dir: Path) -> dict[str, Any]:
+    from brickyard.features import compute_features, load_feature_set
+    from brickyard.ingest import ingest, load_contract
+
+    start = time.perf_counter()
+    result = ingest(csv_path, load_contract(CONTRACT), out_dir)
+    feature_set = load_feature_set(FEATURES).with_entity_column("station")
+    features = compute_features(result.accepted, feature_set)
+    return {
+        "seconds": time.perf_counter() - start,
+        "read": result.read_count,
+        "accepted": result.accepted_count,
+        "feature_rows": features.num_rows,
+    }
+
+
+def run_pandas(csv_path: Path, out_dir: Path) -> dict[str, Any]:
+    import numpy as np
+    import pandas as pd
+
+    from brickyard.features import CalendarFeature, LagFeature, RollingFeature, load_feature_set
+    from brickyard.ingest import load_contract
+
+    start = time.perf_counter()
+    contract = load_contract(CONTRACT)
+    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    read = len(raw)
+    bad = pd.Series(False, index=raw.index)
+    typed = pd.DataFrame(index=raw.index)
+    for column in contract.columns:
+        text = raw[column.name]
+        if column.type == "date":
+            values = pd.to_datetime(text, format=column.format, errors="coerce")
+        elif column.type == "float":
+            values = pd.to_numeric(text, errors="coerce")
+        else:
+            values = text.where(text != "")
+        bad |= values.isna()
+        if column.min is not None:
+            bad |= values < column.min
+        if column.max is not None:
+            bad |= values > column.max
+        if column.allowed:
+            bad |= ~values.isin(column.allowed)
+        typed[column.name] = values
+    bad |= typed.duplicated(subset=list(contract.keys), keep="first")
+    accepted = typed[~bad]
+    accepted.to_parquet(out_dir / "pandas.parquet")
+    raw[bad].to_csv(out_dir / "pandas.rejects.csv", index=False)
+
+    feature_set = load_feature_set(FEATURES)
+    frame = accepted.sort_values(["station", "date"]).set_index("date")
+    grouped = frame.groupby("station", sort=False)
+    out = pd.DataFrame({"station": frame["station"].to_numpy()}, index=frame.index)
+    for feature in feature_set.features:
+        if isinstance(feature, LagFeature):
+            shifted = grouped[feature.column].shift(freq=f"{feature.days}D")
+            keyed = shifted.reset_index().set_index(["station", "date"])[feature.column]
+            out[feature.name] = keyed.reindex(
+                pd.MultiIndex.from_arrays([frame["station"], frame.index])
+            ).to_numpy()
+        elif isinstance(feature, RollingFeature):
+            # closed="left": the window ends the day before, so today's value never leaks.
+            rolled = grouped[feature.column].rolling(f"{feature.window_days}D", closed="left")
+            out[feature.name] = getattr(rolled, feature.agg)().to_numpy()
+        elif isinstance(feature, CalendarFeature):
+            day = frame.index
+            parts = {
+                "day_of_year": day.dayofyear,
+                "month": day.month,
+                "day_of_week": day.dayofweek + 1,
+                "is_weekend": (day.dayofweek >= 5).astype(int),
+                "day_of_year_sin": np.sin(2 * np.pi * day.dayofyear / 365.25),
+                "day_of_year_cos": np.cos(2 * np.pi * day.dayofyear / 365.25),
+            }
+            out[feature.name] = np.asarray(parts[feature.part])
+    return {
+        "seconds": time.perf_counter() - start,
+        "read": read,
+        "accepted": len(accepted),
+        "feature_rows": len(out),
+    }
+
+
+def _child(name: str, csv_path: Path, out_dir: Path, queue: Any) -> None:
+    runner = run_brickyard if name == "brickyard" else run_pandas
+    result = runner(csv_path, out_dir)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(result)
+
+
+def measure(name: str, csv_path: Path, out_dir: Path) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(name, csv_path, out_dir, queue))
+    process.start()
+    result: dict[str, Any] = queue.get()
+    process.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--defect-rate", type=float, default=0.001)
+    args = parser.parse_args()
+
+    from brickyard.ingest import generate_weather
+
+    with tempfile.TemporaryDirectory(prefix="brickyard-bench-") as tmp:
+        scratch = Path(tmp)
+        csv_path = scratch / "weather.csv"
+        started = time.perf_counter()
+        generate_weather(csv_path, args.rows, seed=7, defect_rate=args.defect_rate)
+        print(f"generated {args.rows:,} rows in {time.perf_counter() - started:.1f}s", flush=True)
+        results = {}
+        for name in ("brickyard", "pandas"):
+            out_dir = scratch / name
+            out_dir.mkdir()
+            results[name] = measure(name, csv_path, out_dir)
+            print(name, results[name], flush=True)
+
+    ours, theirs = results["brickyard"], results["pandas"]
+    speedup = theirs["seconds"] / ours["seconds"]
+    rows = "\n".join(
+        f"| {name} | {r['seconds']:.1f} s | {r['read'] / r['seconds']:,.0f} | "
+        f"{r['peak_rss_mb']:,.0f} MB | {r['accepted']:,} |"
+        for name, r in (("Brickyard (DuckDB)", ours), ("plain pandas", theirs))
+    )
+    body = f"""## Ingest + features (tools/benchmarks/ingest_features.py)
+
+{args.rows:,} synthetic rows (CSV, defect rate {args.defect_rate}), validated against
+`synthetic_weather` and turned into the main job's feature set per station.
+Machine: {machine_line()}. Goals: at least 5x pandas' throughput; peak memory under 2 GB.
+
+| implementation | time | rows/s | peak memory | rows accepted |
+|---|---|---|---|---|
+{rows}
+
+Speed-up over pandas: **{speedup:.1f}x**.
+"""
+    print(body)
+    write_section("ingest-features", body)
+
+
+if __name__ == "__main__":
+    main()
