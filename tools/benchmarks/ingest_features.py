@@ -77,22 +77,22 @@ def run_pandas(csv_path: Path, out_dir: Path) -> dict[str, Any]:
     raw[bad].to_csv(out_dir / "pandas.rejects.csv", index=False)
 
     feature_set = load_feature_set(FEATURES)
-    frame = accepted.sort_values(["station", "date"]).set_index("date")
-    grouped = frame.groupby("station", sort=False)
-    out = pd.DataFrame({"station": frame["station"].to_numpy()}, index=frame.index)
+    frame = accepted.sort_values(["station", "date"], ignore_index=True)
+    out = frame[["station", "date", feature_set.target]].copy()
+    by_station = frame.set_index("date").groupby("station", sort=False)
     for feature in feature_set.features:
         if isinstance(feature, LagFeature):
-            shifted = grouped[feature.column].shift(freq=f"{feature.days}D")
-            keyed = shifted.reset_index().set_index(["station", "date"])[feature.column]
-            out[feature.name] = keyed.reindex(
-                pd.MultiIndex.from_arrays([frame["station"], frame.index])
-            ).to_numpy()
+            # The value exactly `days` calendar days earlier, NULL when that day is missing.
+            lagged = frame[["station", "date", feature.column]].copy()
+            lagged["date"] += pd.Timedelta(days=feature.days)
+            lagged = lagged.rename(columns={feature.column: feature.name})
+            out = out.merge(lagged, on=["station", "date"], how="left")
         elif isinstance(feature, RollingFeature):
             # closed="left": the window ends the day before, so today's value never leaks.
-            rolled = grouped[feature.column].rolling(f"{feature.window_days}D", closed="left")
+            rolled = by_station[feature.column].rolling(f"{feature.window_days}D", closed="left")
             out[feature.name] = getattr(rolled, feature.agg)().to_numpy()
         elif isinstance(feature, CalendarFeature):
-            day = frame.index
+            day = out["date"].dt
             parts = {
                 "day_of_year": day.dayofyear,
                 "month": day.month,
