@@ -1,0 +1,80 @@
+"""What a scheduler relies on: kills leave good outputs, re-runs reproduce, runs never overlap."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from brickyard.jobs.errors import ExitCode
+
+AS_OF = "2014-06-30"
+OUTPUTS = ("report.html", "summary.json", "forecast.csv")
+
+
+def start_pipeline(output_dir: Path, *extra: str) -> subprocess.Popen[str]:
+    """The job as its own process, with a minimal environment, as a scheduler starts it."""
+    code = "import sys; from brickyard.jobs.cli import pipeline_main; sys.exit(pipeline_main())"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "--output-dir", str(output_dir), "--as-of", AS_OF, *extra],
+        env=env,
+        cwd="/",
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(process: subprocess.Popen[str], marker: str) -> str:
+    assert process.stderr is not None
+    seen = ""
+    for line in process.stderr:
+        seen += line
+        if marker in line:
+            return seen
+    raise AssertionError(f"the job ended before logging {marker!r}:\n{seen}")
+
+
+def outputs(output_dir: Path) -> dict[str, bytes]:
+    run_dir = output_dir / "runs" / AS_OF
+    return {name: (run_dir / name).read_bytes() for name in OUTPUTS}
+
+
+def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(tmp_path: Path) -> None:
+    uninterrupted = tmp_path / "uninterrupted"
+    assert start_pipeline(uninterrupted).wait() == ExitCode.OK
+    expected = outputs(uninterrupted)
+
+    output_dir = tmp_path / "scheduled"
+    shutil.copytree(uninterrupted, output_dir)
+    (output_dir / "runs" / AS_OF / "summary.json").write_text('{"previous": "good run"}\n')
+    previous = outputs(output_dir)
+
+    victim = start_pipeline(output_dir)
+    wait_for(victim, "step 3/5")  # mid-training: models and reports are being rewritten
+    victim.send_signal(signal.SIGKILL)
+    assert victim.wait() == -signal.SIGKILL
+    assert outputs(output_dir) == previous, "a killed run must leave the previous output intact"
+    leftovers = [p.name for p in (output_dir / "runs" / AS_OF).iterdir() if p.name not in OUTPUTS]
+    assert leftovers == [], f"temporary files left behind: {leftovers}"
+
+    assert start_pipeline(output_dir).wait() == ExitCode.OK
+    assert outputs(output_dir) == expected, "the re-run must reproduce the uninterrupted run"
+
+
+def test_second_run_of_same_job_and_day_exits_75_while_first_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    first = start_pipeline(tmp_path)
+    try:
+        wait_for(first, "step 1/5")
+        second = start_pipeline(tmp_path)
+        _, errors = second.communicate(timeout=120)
+        assert second.returncode == ExitCode.TEMPORARY
+        assert f"job 'pipeline' for as-of {AS_OF} is already running" in errors
+    finally:
+        first.kill()
+        first.wait()
