@@ -25,7 +25,12 @@ HEADER = "# Benchmarks\n\nEach section is written by the script it names; re-run
 
 
 def machine_line() -> str:
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    # The load average tells a reader whether other work shared the machine.
+    load = os.getloadavg()[0]
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, load average {load:.1f} at the end"
+    )
 
 
 def median(values: list[float]) -> float:
