@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from brickyard.jobs.cli import pipeline_main
 from brickyard.jobs.errors import ExitCode
 
 AS_OF = "2014-06-30"
@@ -17,8 +18,11 @@ OUTPUTS = ("report.html", "summary.json", "forecast.csv")
 
 def start_pipeline(output_dir: Path, *extra: str) -> subprocess.Popen[str]:
     """The job as its own process, with a minimal environment, as a scheduler starts it."""
-    code = "import sys; from brickyard.jobs.cli import pipeline_main; sys.exit(pipeline_main())"
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(sys.path)}
+    entry = f"from {pipeline_main.__module__} import {pipeline_main.__name__} as main"
+    code = f"import sys; {entry}; sys.exit(main())"
+    # Absolute: the test runner's sys.path holds source roots relative to its sandbox.
+    python_path = os.pathsep.join(os.path.abspath(entry) for entry in sys.path)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": python_path}
     return subprocess.Popen(
         [sys.executable, "-c", code, "--output-dir", str(output_dir), "--as-of", AS_OF, *extra],
         env=env,
