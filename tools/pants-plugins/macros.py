@@ -4,6 +4,9 @@
 
 _NAMESPACE = "brickyard"
 _PROJECT_URL = "https://github.com/brickyard-data/brickyard"
+# The private index every library is published to: a section of the twine config file
+# ([twine].config in pants.toml), which holds the URL and never credentials.
+_REPOSITORIES = ("@brickyard-internal",)
 
 
 def brickyard_library(name, description, version, dependencies=(), **distribution_kwargs):
@@ -14,8 +17,10 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
 
     - sources and their package data: every non-Python file beside them, including the
       `py.typed` marker (the library ships type information), templates and samples;
-    - a wheel + sdist whose metadata comes from here and from the library README.
-      `version` here is the library's single source of truth (tools/release bumps it).
+    - a wheel + sdist whose metadata comes from here and from the library README, published
+      to the private index by `./pants publish` (tools/release checks all, then publishes
+      in dependency order). `version` here is the library's single source of truth
+      (tools/release bumps it).
     """
     resources(
         name="package_data",
@@ -28,13 +33,17 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
     )
     python_distribution(
         name="dist",
-        dependencies=[":src", ":package_data"],
+        # Job configuration is deployment data, not library code: it ships inside the job
+        # executables (brickyard_job), while an installed wheel is pointed at a config
+        # directory with --config-dir or $BRICKYARD_CONFIG_DIR.
+        dependencies=[":src", ":package_data", "!!//shared-config:config"],
         long_description_path=f"packages/{name}/README.md",
         provides=python_artifact(
             name=f"{_NAMESPACE}-{name}",
             version=version,
             description=description,
             long_description_content_type="text/markdown",
+            author="Brickyard data team",
             license="Apache-2.0",
             python_requires=">=3.11,<3.12",
             classifiers=[
@@ -47,13 +56,14 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
                 "Typing :: Typed",
             ],
             project_urls={
+                "Homepage": _PROJECT_URL,
                 "Source": f"{_PROJECT_URL}/tree/main/packages/{name}",
                 "Changelog": f"{_PROJECT_URL}/blob/main/packages/{name}/CHANGELOG.md",
             },
         ),
         wheel=True,
         sdist=True,
-        **distribution_kwargs,
+        **{"repositories": list(_REPOSITORIES), **distribution_kwargs},
     )
 
 

@@ -1,0 +1,3 @@
+from brickyard_release.cli import main
+
+raise SystemExit(main())
