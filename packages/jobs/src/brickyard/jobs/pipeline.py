@@ -36,7 +36,7 @@ from brickyard.jobs.runlock import single_instance
 from brickyard.jobs.settings import Settings, default_config_dir
 from brickyard.models import (
     IncompatibleModelError,
-    Metrics,
+    ModelInputs,
     ModelParams,
     TrainedModel,
     backtest,
@@ -47,7 +47,7 @@ from brickyard.models import (
     score,
     train,
 )
-from brickyard.reporting import DataQuality, ReportInputs, write_report
+from brickyard.reporting import DataQuality, ReportInputs, report_metrics, write_report
 
 log = logging.getLogger("brickyard.jobs")
 
@@ -219,16 +219,16 @@ def _train(context: JobContext, data: PreparedData, train_as_of: date) -> Path:
         learning_rate=settings.model.learning_rate,
         max_leaf_nodes=settings.model.max_leaf_nodes,
     )
-    names = list(feature_set.feature_names)
+    inputs = ModelInputs.from_feature_set(feature_set)
     result = backtest(
         training,
-        time_column=time_column,
-        feature_names=names,
-        target=feature_set.target,
+        time_column=inputs.time_column,
+        feature_names=inputs.feature_names,
+        target=inputs.target,
         n_splits=settings.backtest.n_splits,
         test_days=settings.backtest.test_days,
         baseline_feature=settings.model.baseline_feature,
-        entity_column=feature_set.entity_column,
+        entity_column=inputs.entity_column,
         params=params,
     )
     log.info(
@@ -240,11 +240,11 @@ def _train(context: JobContext, data: PreparedData, train_as_of: date) -> Path:
     )
     model = train(
         training,
-        names,
-        feature_set.target,
-        time_column=time_column,
+        inputs.feature_names,
+        inputs.target,
+        time_column=inputs.time_column,
         name=f"{settings.model.name}-{train_as_of.isoformat()}",
-        entity_column=feature_set.entity_column,
+        entity_column=inputs.entity_column,
         params=params,
     ).with_metrics(
         {
@@ -302,10 +302,10 @@ def _report(context: JobContext, data: PreparedData, model: TrainedModel) -> Pat
     )
     known = predictions.filter(pc.is_valid(predictions["actual"]))
     baseline_known = known.filter(pc.is_valid(known["baseline"]))
-    metrics = {
-        "model": _report_metrics(evaluate(known["actual"], known["predicted"])),
-        "baseline": _report_metrics(evaluate(baseline_known["actual"], baseline_known["baseline"])),
-    }
+    metrics = report_metrics(
+        evaluate(known["actual"], known["predicted"]),
+        evaluate(baseline_known["actual"], baseline_known["baseline"]),
+    )
     result = data.ingest
     rejects_sample = [
         {"line": row["_line"], "reason": row["_reason"]}
@@ -340,11 +340,6 @@ def _report(context: JobContext, data: PreparedData, model: TrainedModel) -> Pat
     _write_atomically(run_dir / "forecast.csv", _forecast_csv(predictions, data.as_of))
     log.info("report written to %s", paths.html, extra={"report": str(paths.html)})
     return paths.html
-
-
-def _report_metrics(metrics: Metrics) -> dict[str, float]:
-    values = {"MAE": metrics.mae, "RMSE": metrics.rmse, "sMAPE": metrics.smape, "R2": metrics.r2}
-    return {name: value for name, value in values.items() if value is not None}
 
 
 def _forecast_csv(predictions: pa.Table, as_of: date) -> str:

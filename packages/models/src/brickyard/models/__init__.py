@@ -11,6 +11,7 @@ from brickyard.models.errors import IncompatibleModelError, ModelError
 from brickyard.models.evaluation import Metrics, evaluate
 from brickyard.models.fingerprint import table_fingerprint
 from brickyard.models.importance import permutation_importances
+from brickyard.models.inputs import ModelInputs
 from brickyard.models.persistence import FORMAT_VERSION, load_model, save_model
 from brickyard.models.scoring import score
 from brickyard.models.training import ModelParams, TrainedModel, TrainingSummary, train
@@ -22,6 +23,7 @@ __all__ = [
     "IncompatibleModelError",
     "Metrics",
     "ModelError",
+    "ModelInputs",
     "ModelParams",
     "TrainedModel",
     "TrainingSummary",

@@ -14,6 +14,7 @@ from brickyard.reporting.inputs import (
     DataQuality,
     ReportInputs,
 )
+from brickyard.reporting.metrics import report_metrics
 from brickyard.reporting.report import ReportPaths, write_report
 from brickyard.reporting.summary import build_summary, render_summary_json
 
@@ -29,5 +30,6 @@ __all__ = [
     "render_figures",
     "render_html",
     "render_summary_json",
+    "report_metrics",
     "write_report",
 ]
