@@ -1,8 +1,10 @@
 """Declarative, point-in-time correct features computed on DuckDB.
 
 Declare features as data (`FeatureSet`, usually loaded from TOML with `load_feature_set`),
-then `compute_features(table, feature_set)` turns a daily Arrow table into a feature table in
-one DuckDB query. The features of the row at day t only read rows dated before t.
+then `compute_features(table, feature_set)` turns a daily Arrow table into a feature table
+with DuckDB window functions, and `write_features(table, feature_set, path)` streams it to a
+Parquet file without holding it in memory. The features of the row at day t only read rows
+dated before t.
 """
 
 from brickyard.features.computation import build_feature_query, compute_features
@@ -23,6 +25,7 @@ from brickyard.features.errors import (
     FeatureDefinitionError,
     FeaturesError,
 )
+from brickyard.features.outputs import write_features
 
 __all__ = [
     "Aggregation",
@@ -40,4 +43,5 @@ __all__ = [
     "compute_features",
     "feature_set_from_dict",
     "load_feature_set",
+    "write_features",
 ]

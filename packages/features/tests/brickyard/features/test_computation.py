@@ -15,6 +15,7 @@ from brickyard.features import (
     compute_features,
     feature_set_from_dict,
 )
+from brickyard.features.computation import feature_batches
 
 D = dt.date
 
@@ -261,6 +262,20 @@ def test_entity_batches_give_the_same_result_as_one_query() -> None:
     assert column(batched, "station")[::48] == ["a", "b", "c", "d", "e"]
     tiny = compute_features(table, STATION_FEATURES, batch_rows=1)
     assert tiny.equals(whole)
+
+
+def test_batches_come_in_entity_order_and_make_up_the_whole_result() -> None:
+    table = weather(stations=("d", "b", "a", "c", "e"), days=60)
+
+    # 48 rows per station, so the stations start at rows 0, 48, 96, 144 and 192.
+    batches = list(feature_batches(table, STATION_FEATURES, batch_rows=70))
+
+    assert [sorted(set(column(batch, "station"))) for batch in batches] == [
+        ["a", "b"],
+        ["c"],
+        ["d", "e"],
+    ]
+    assert pa.concat_tables(batches).equals(compute_features(table, STATION_FEATURES))
 
 
 def test_batch_rows_must_be_positive() -> None:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from brickyard.ingest.checks import ScanPlan, plan_scan
 from brickyard.ingest.contracts import Contract
 from brickyard.ingest.quarantine import CATEGORY_BITS, MalformedLine
-from brickyard.ingest.scanning import Scanned, numbered
+from brickyard.ingest.scanning import Scanned, kept_rows, numbered
 from brickyard.ingest.sources import OpenedSource, sql_name, unreadable
 
 __all__ = ["drop_rows", "later_duplicates", "reject_duplicates"]
@@ -65,20 +65,35 @@ def later_duplicates(
 def drop_rows(batches: list[pa.RecordBatch], ords: np.ndarray, schema: pa.Schema) -> pa.Table:
     """Remove the rows at the sorted positions `ords` from `batches`, in place; return them.
 
-    Only batches holding such rows are copied, and each replaces its original at once, so
-    dropping rows spread over a large table never holds two copies of it.
+    Only batches holding such rows change: each is replaced by zero-copy slices around the
+    removed rows, so dropping rows spread over a large table copies none of it.
     """
+    filled = [index for index, batch in enumerate(batches) if batch.num_rows]
+    if not filled or not ords.size:
+        return pa.Table.from_batches([], schema)
+    # Positions increase through the batches, so a row belongs to the last batch starting
+    # at or before it.
+    firsts = np.array([batches[index].column("_ord")[0].as_py() for index in filled])
+    holders = np.searchsorted(firsts, ords, side="right") - 1
     dropped: list[pa.RecordBatch] = []
-    for index, batch in enumerate(batches):
+    replaced: dict[int, list[pa.RecordBatch]] = {}
+    inside = holders >= 0
+    holder_ids, starts = np.unique(holders[inside], return_index=True)
+    for holder, wanted in zip(holder_ids, np.split(ords[inside], starts[1:]), strict=True):
+        index = filled[int(holder)]
+        batch = batches[index]
         positions = batch.column("_ord").to_numpy()
-        if not len(positions):
-            continue
-        first, last = np.searchsorted(ords, [positions[0], positions[-1] + 1])
-        if first == last:
-            continue
-        held = np.isin(positions, ords[first:last])
-        dropped.append(batch.filter(pa.array(held)))
-        batches[index] = batch.filter(pa.array(~held))
+        found = np.searchsorted(positions, wanted).clip(max=positions.size - 1)
+        found = found[positions[found] == wanted]
+        if found.size:
+            held = np.zeros(positions.size, dtype=bool)
+            held[found] = True
+            dropped.append(batch.take(pa.array(found)))
+            replaced[index] = kept_rows(batch, held)
+    if replaced:
+        batches[:] = [
+            part for index, batch in enumerate(batches) for part in replaced.get(index, [batch])
+        ]
     return pa.Table.from_batches(dropped, schema)
 
 

@@ -169,23 +169,30 @@ def _physical_lines(path: Path, wanted: np.ndarray) -> list[bytes] | None:
     targets = wanted[order]
     found: list[bytes] = []
     first_line = 1
-    carry = b""
+    # One buffer is reused for the whole file; the unfinished last line of each read moves to
+    # its front. This keeps the scan free of per-chunk copies and of mapping the file.
+    buffer = bytearray(_CHUNK_BYTES)
+    kept = 0
     with path.open("rb") as handle:
         while len(found) < len(targets):
-            chunk = handle.read(_CHUNK_BYTES)
-            data = carry + chunk
-            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)
-            if not chunk:
+            if kept == len(buffer):
+                buffer.extend(bytes(len(buffer)))  # a line longer than the buffer
+            read = handle.readinto(memoryview(buffer)[kept:])
+            size = kept + read
+            ends = np.flatnonzero(np.frombuffer(buffer, dtype=np.uint8, count=size) == _NEWLINE)
+            if not read:
                 # End of file: a last line without a line end still counts.
-                ends = np.append(ends, len(data))
+                ends = np.append(ends, size)
             while len(found) < len(targets) and targets[len(found)] < first_line + len(ends):
                 offset = int(targets[len(found)]) - first_line
                 start = int(ends[offset - 1]) + 1 if offset else 0
-                found.append(data[start : int(ends[offset])])
-            if not chunk:
+                found.append(bytes(buffer[start : int(ends[offset])]))
+            if not read:
                 break
             first_line += len(ends)
-            carry = data[int(ends[-1]) + 1 :] if len(ends) else data
+            tail = int(ends[-1]) + 1 if len(ends) else 0
+            buffer[: size - tail] = buffer[tail:size]
+            kept = size - tail
     if len(found) < len(targets):
         return None
     lines = [b""] * len(targets)
