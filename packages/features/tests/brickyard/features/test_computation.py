@@ -12,6 +12,7 @@ import pytest
 from brickyard.features import (
     FeatureComputationError,
     FeatureSet,
+    build_feature_query,
     compute_features,
     feature_set_from_dict,
 )
@@ -276,6 +277,18 @@ def test_batches_come_in_entity_order_and_make_up_the_whole_result() -> None:
         ["d", "e"],
     ]
     assert pa.concat_tables(batches).equals(compute_features(table, STATION_FEATURES))
+
+
+def test_the_exposed_query_computes_the_same_table() -> None:
+    table = weather()
+    with duckdb.connect() as con:
+        con.register("weather", table)
+        query = build_feature_query(STATION_FEATURES, "weather")
+        result = con.sql(query).to_arrow_table()
+
+    assert result.drop_columns(["__brickyard_duplicate"]).equals(
+        compute_features(table, STATION_FEATURES)
+    )
 
 
 def test_batch_rows_must_be_positive() -> None:
