@@ -12,6 +12,7 @@ offset at a time; longer windows use calendar-day frames.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -342,7 +343,10 @@ def _connect() -> duckdb.DuckDBPyConnection:
     # Rows are put in order after the query, so DuckDB need not keep any order; a library
     # must not draw DuckDB's progress bar on its caller's terminal.
     con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
-    con.execute("SET enable_progress_bar = false")
+    # Inside Jupyter, DuckDB refuses to change the setting unless ipywidgets is installed;
+    # without it no bar is drawn there anyway.
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
     return con
 
 

@@ -15,6 +15,7 @@ Row positions (``_line`` of rejected rows):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -201,6 +202,14 @@ def _physical_lines(path: Path, wanted: np.ndarray) -> list[bytes] | None:
     return lines
 
 
+def quiet_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
+    """A library must not draw DuckDB's progress bar on its caller's terminal."""
+    # Inside Jupyter, DuckDB refuses to change the setting unless ipywidgets is installed;
+    # without it no bar is drawn there anyway.
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
+
+
 @contextmanager
 def connect() -> Iterator[duckdb.DuckDBPyConnection]:
     """A private in-memory DuckDB connection that spills to a temporary directory."""
@@ -213,10 +222,9 @@ def connect() -> Iterator[duckdb.DuckDBPyConnection]:
             }
         )
         try:
-            # UTC makes time-zone-aware sources convert the same on every machine; a library
-            # must not draw DuckDB's progress bar on its caller's terminal.
+            # UTC makes time-zone-aware sources convert the same on every machine.
             con.execute("SET TimeZone = 'UTC'")
-            con.execute("SET enable_progress_bar = false")
+            quiet_progress_bar(con)
             yield con
         finally:
             con.close()

@@ -34,7 +34,7 @@ from typing import Literal
 import duckdb
 
 from brickyard.ingest.outputs import staged_files
-from brickyard.ingest.sources import sql_string
+from brickyard.ingest.sources import quiet_progress_bar, sql_string
 
 __all__ = ["generate_weather", "main"]
 
@@ -164,7 +164,7 @@ def generate_weather(
     def write(temporary: Path) -> None:
         with duckdb.connect(config={"preserve_insertion_order": True}) as con:
             # COPY runs for seconds, long enough for DuckDB to draw a progress bar otherwise.
-            con.execute("SET enable_progress_bar = false")
+            quiet_progress_bar(con)
             con.execute(f"COPY ({query}) TO {sql_string(str(temporary))} ({options})")
 
     with staged_files(target.parent) as stage:
