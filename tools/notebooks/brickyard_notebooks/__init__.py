@@ -1,0 +1,1 @@
+"""Notebook tooling: promote exported notebook cells into a workspace library."""
