@@ -67,7 +67,9 @@ async def strip_notebook_outputs(
         ProcessResult,
         VenvPexProcess(
             tool,
-            argv=("--keep-id", *request.files),
+            # Cell ids stay (they are stable); language_info records each author's exact
+            # Python version, which would make every save a diff.
+            argv=("--keep-id", "--extra-keys", "metadata.language_info", *request.files),
             input_digest=request.snapshot.digest,
             output_files=request.files,
             description=f"Run nbstripout on {pluralize(len(request.files), 'notebook')}.",
