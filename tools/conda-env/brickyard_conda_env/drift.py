@@ -72,7 +72,7 @@ def lock_problems(
 ) -> list[str]:
     try:
         lock = parse_conda_lock_file(lockfile)
-    except Exception as error:  # - any parse failure is the finding
+    except Exception as error:  # any parse failure is the finding
         return [f"{lockfile.name} does not parse with conda-lock's models: {error}"]
     problems: list[str] = []
     platforms = tuple(lock.metadata.platforms)

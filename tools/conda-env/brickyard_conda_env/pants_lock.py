@@ -57,7 +57,7 @@ class Closure:
         """Why this platform cannot be installed from the lockfile alone ('' if it can)."""
         reasons = []
         if self.missing:
-            reasons.append("requirements not pinned: " + ", ".join(self.missing))
+            reasons.append("requirements the lockfile does not pin: " + ", ".join(self.missing))
         if self.without_wheel:
             reasons.append("no wheel for this platform: " + ", ".join(self.without_wheel))
         return "; ".join(reasons)

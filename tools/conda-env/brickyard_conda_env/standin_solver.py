@@ -2,7 +2,8 @@
 
 `conda-lock lock` needs a conda-compatible executable to solve the conda side, and none
 installs on our machines (no conda, mamba or micromamba on PyPI, apt or npm; conda channels
-unreachable). This module answers the one command conda-lock runs during a lock,
+unreachable). This module answers `--version` (which conda-lock logs) and the one command
+conda-lock runs to solve,
 
     <exe> create --prefix P --dry-run --json --override-channels --channel C ... SPEC ...
 
@@ -32,18 +33,16 @@ from urllib.parse import unquote, urlparse
 import rattler
 
 CHANNELS_VARIABLE = "BRICKYARD_CONDA_CHANNELS"
-VERSION = "brickyard-rattler-standin (not conda) 0.1.0"
+NAME = "brickyard-rattler-standin (not conda)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["--version"]:
-        print(VERSION)
+    if args == ["--version"]:  # conda-lock logs it before locking
+        print(NAME)
         return 0
     if args[:1] != ["create"] or "--dry-run" not in args or "--json" not in args:
-        print(
-            f"{VERSION}: only `create --dry-run --json` is supported, got {args}", file=sys.stderr
-        )
+        print(f"{NAME}: only `create --dry-run --json` is supported, got {args}", file=sys.stderr)
         return 2
     parser = argparse.ArgumentParser(prog="standin")
     parser.add_argument("command")
@@ -57,8 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     subdir = os.environ.get("CONDA_SUBDIR") or str(rattler.Platform.current())
     try:
         records = solve(options.specs, options.channel, subdir)
-    except Exception as error:  # - conda's JSON error shape, for conda-lock
-        print(json.dumps({"success": False, "message": f"{VERSION}: {error}"}))
+    except Exception as error:  # reported in conda's JSON error shape, which conda-lock prints
+        print(json.dumps({"success": False, "message": f"{NAME}: {error}"}))
         return 1
     actions = [_action(r) for r in records]
     print(
@@ -107,4 +106,10 @@ def _action(record: rattler.RepoDataRecord) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # py-rattler's runtime threads can abort interpreter shutdown ("Fatal Python error:
+    # PyGILState_Release ... finalizing"), turning a written answer into a failed command.
+    # The answer is complete here, so skip the shutdown.
+    os._exit(exit_code)

@@ -14,12 +14,13 @@ conda-lock's own code, run as its CLI in a subprocess.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import html
 import io
 import json
 import re
+import subprocess
+import sys
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -27,7 +28,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import rattler.index
 from conda_lock.lockfile import parse_conda_lock_file
 from packaging.utils import canonicalize_name
 
@@ -52,6 +52,21 @@ def _conda_package(path: Path, index: dict[str, object]) -> None:
             member = tarfile.TarInfo(name)
             member.size = len(data)
             archive.addfile(member, io.BytesIO(data))
+
+
+# py-rattler 0.28 can crash the interpreter's shutdown after its work is done (segfault or
+# abort, about one run in four), so indexing runs in a child that skips the shutdown.
+_INDEX = (
+    "import asyncio, os, sys, rattler.index;"
+    "asyncio.run(rattler.index.index_fs(sys.argv[1], write_zst=False, write_shards=False));"
+    "sys.stdout.flush(); os._exit(0)"
+)
+
+
+def _index(channel: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-c", _INDEX, str(channel)], env=child_environment(channel), check=True
+    )
 
 
 def _test_channel(root: Path) -> Records:
@@ -81,7 +96,7 @@ def _test_channel(root: Path) -> Records:
             "noarch": "python",
         },
     )
-    asyncio.run(rattler.index.index_fs(channel, write_zst=False, write_shards=False))
+    _index(channel)
     by_platform = {}
     noarch = json.loads((channel / "noarch" / "repodata.json").read_text())
     for subdir in ("linux-64", "osx-arm64", "win-64"):
@@ -123,7 +138,7 @@ def pypi_double(repo_root: Path) -> Iterator[str]:
     }
 
     class Index(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # - http.server's name
+        def do_GET(self) -> None:  # the name http.server calls
             parts = self.path.strip("/").split("/")
             if parts[0] == "simple" and len(parts) == 2:
                 project = pants_lock.projects.get(canonicalize_name(parts[1]))
