@@ -14,6 +14,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from brickyard_conda_env.errors import CondaEnvError
 from brickyard_conda_env.pants_lock import PLATFORMS, Closure, PantsLock
 from brickyard_conda_env.records import Records
 
@@ -37,7 +38,10 @@ def build_spec(
 ) -> EnvironmentSpec:
     versions = {records.python_version(p) for p in PLATFORMS if p in records.by_platform}
     if len(versions) != 1:
-        raise ValueError(f"conda-forge records disagree on the Python version: {sorted(versions)}")
+        raise CondaEnvError(
+            f"the conda-forge records hold different Python versions {sorted(versions)}; "
+            "import records with one Python for every platform"
+        )
     python_version = versions.pop()
     closures = {p: pants_lock.closure(p, python_version) for p in PLATFORMS}
     locked = tuple(p for p in PLATFORMS if not closures[p].gaps() and p in records.by_platform)
