@@ -1,0 +1,5 @@
+import sys
+
+from brickyard_conda_env.cli import main
+
+sys.exit(main())
