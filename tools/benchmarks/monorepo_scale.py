@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,15 @@ def pants_env(store: Path, pantsd: bool) -> dict[str, str]:
     return env
 
 
+def stop_pantsd(repo: Path) -> None:
+    """Pants 2.17 has no kill-pantsd goal: signal the pantsd this repository started."""
+    for pid_file in repo.glob(".pids/*/pantsd/pid"):
+        try:
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+        except (ValueError, ProcessLookupError):
+            pass
+
+
 def measure(libraries: int, scratch: Path, venv: Path, runs: int) -> dict:
     repo = scratch / f"monorepo-{libraries}"
     graph = generate(repo, libraries)
@@ -130,7 +140,7 @@ def measure(libraries: int, scratch: Path, venv: Path, runs: int) -> dict:
     base = graph[0]
     results["base"] = change(base["name"])
     print(f"[{libraries}] base change {base['name']} {results['base']}", flush=True)
-    subprocess.run(["./pants", "kill-pantsd"], cwd=repo, env=warm, capture_output=True, check=False)
+    stop_pantsd(repo)
 
     tests = sorted(
         str(p.relative_to(repo)) for p in (repo / "libs").glob("*/tests/gen/*/test_*.py")
@@ -187,6 +197,7 @@ def main() -> None:
     parser.add_argument("--libraries", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--runs", type=int, default=3, help="runs of each warm measurement")
     parser.add_argument("--keep", type=Path, help="generate into this directory and keep it")
+    parser.add_argument("--note", default="", help="a sentence for the doc, e.g. what else ran")
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
@@ -204,6 +215,7 @@ Synthetic monorepos from `tools/monorepo` (N libraries in about log2(N) layers, 
 the same tests in one venv. Medians of {args.runs} runs (cold: one run).
 Machine: {machine_line()} (load average {load_before:.1f} at the start).
 Goals: warm no-op under 3 s at 200 libraries; a one-leaf change under 25% of the plain-pytest full run.
+{args.note}
 
 {table(measured)}
 """
