@@ -19,6 +19,7 @@ Usage: python3 tools/benchmarks/monorepo_scale.py [--libraries 10 50 200] [--run
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -100,10 +101,8 @@ def pants_env(store: Path, pantsd: bool) -> dict[str, str]:
 def stop_pantsd(repo: Path) -> None:
     """Pants 2.17 has no kill-pantsd goal: signal the pantsd this repository started."""
     for pid_file in repo.glob(".pids/*/pantsd/pid"):
-        try:
+        with contextlib.suppress(ValueError, ProcessLookupError):
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-        except (ValueError, ProcessLookupError):
-            pass
 
 
 def measure(libraries: int, scratch: Path, venv: Path, runs: int) -> dict:
