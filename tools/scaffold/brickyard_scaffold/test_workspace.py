@@ -71,14 +71,25 @@ def test_layers_go_after_before_or_on_top(repo: Path) -> None:
 
 def test_the_layering_call_is_rewritten_in_place_as_black_formats_it(repo: Path) -> None:
     workspace = load_workspace(repo)
-    write_layering(workspace, insert_layer(workspace, "alerts", after="features", before=None))
+    layers = insert_layer(workspace, "alerts", after="features", before=None)
+    write_layering(workspace, layers)
+    assert layers == ("ingest", "features", "alerts", "models", "reporting", "jobs")
     assert (repo / "BUILD").read_text() == (
         "# Layering of the lego libraries, lowest first.\n"
-        "brickyard_layering(\n"
-        '    layers=["ingest", "features", "alerts", "models", "reporting", "jobs"]\n'
-        ")\n"
+        + layering_call(workspace.layering.function, layers)
+        + "\n"
     )
-    assert load_workspace(repo).layering.layers[2] == "alerts"
+    assert load_workspace(repo).layering.layers == layers
+
+
+def test_a_call_that_fits_stays_on_one_line_else_the_list_moves_to_its_own() -> None:
+    assert layering_call("x_layering", ("a", "b")) == 'x_layering(layers=["a", "b"])'
+    layers = ("ingest", "features", "alerts", "models", "reporting", "jobs", "extra")
+    assert layering_call("x_layering", layers).splitlines() == [
+        "x_layering(",
+        '    layers=["ingest", "features", "alerts", "models", "reporting", "jobs", "extra"]',
+        ")",
+    ]
 
 
 def test_long_layer_lists_are_exploded_one_per_line() -> None:
