@@ -15,6 +15,7 @@ renamed again later.
 
 from __future__ import annotations
 
+import hashlib
 import keyword
 import re
 import subprocess
@@ -25,6 +26,7 @@ from brickyard_rename.errors import RenameError
 
 MACROS = "tools/pants-plugins/macros.py"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+STAMP = re.compile(r"<!-- source sha256: [0-9a-f]{64} -->")
 
 
 @dataclass(frozen=True)
@@ -111,10 +113,23 @@ def plan(root: Path, new: str) -> RenamePlan:
         replaced = _replace(text, pairs)
         if replaced != text:
             contents[path] = replaced
+    _restamp(root, contents, moves)
     taken = sorted(target for target in moves.values() if (root / target).exists())
     if taken:
         raise RenameError(f"renamed paths exist already: {', '.join(taken[:5])}; move them first")
     return RenamePlan(old=old, new=new, contents=contents, moves=moves)
+
+
+def _restamp(root: Path, contents: dict[str, str], moves: dict[str, str]) -> None:
+    """Drawings stamped with the sha256 of their source (tools/depgraph: `x.svg` from `x.dot`)
+    get the stamp of the renamed source, so a freshness check still holds after the rename."""
+    for path in list(contents):
+        if not path.endswith(".svg") or STAMP.search(contents[path]) is None:
+            continue
+        source = path.removesuffix(".svg") + ".dot"
+        if source in contents:
+            digest = hashlib.sha256(contents[source].encode()).hexdigest()
+            contents[path] = STAMP.sub(f"<!-- source sha256: {digest} -->", contents[path])
 
 
 def apply(root: Path, rename: RenamePlan) -> None:

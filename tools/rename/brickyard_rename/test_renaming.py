@@ -1,9 +1,11 @@
+import hashlib
 import os
 from pathlib import Path
 
 import pytest
 
 from brickyard_rename.cli import main
+from brickyard_rename.conftest import git
 from brickyard_rename.errors import RenameError
 from brickyard_rename.renaming import apply, current_namespace, plan
 
@@ -76,3 +78,22 @@ def test_dry_run_changes_nothing(repo: Path, capsys: pytest.CaptureFixture[str])
 def test_the_cli_refuses_with_exit_code_1(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["9lives", "--root", str(repo)]) == 1
     assert capsys.readouterr().err.startswith("rename: error: invalid namespace '9lives'")
+
+
+def test_a_drawing_stamped_with_its_source_is_restamped(repo: Path) -> None:
+    source = 'digraph { "brickyard-ingest"; }\n'
+    stamp = hashlib.sha256(source.encode()).hexdigest()
+    (repo / "docs").mkdir()
+    (repo / "docs/graph.dot").write_text(source)
+    (repo / "docs/graph.svg").write_text(
+        f"<!-- source sha256: {stamp} -->\n<svg>brickyard-ingest</svg>\n"
+    )
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "graph")
+    apply(repo, plan(repo, "quarry"))
+    renamed = (repo / "docs/graph.dot").read_text()
+    assert renamed == 'digraph { "quarry-ingest"; }\n'
+    assert (repo / "docs/graph.svg").read_text() == (
+        f"<!-- source sha256: {hashlib.sha256(renamed.encode()).hexdigest()} -->\n"
+        "<svg>quarry-ingest</svg>\n"
+    )
