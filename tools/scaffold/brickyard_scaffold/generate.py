@@ -73,6 +73,15 @@ def render(workspace: Workspace, library: NewLibrary) -> dict[str, str]:
         "description": description,
         "description_sentence": description[0].lower() + description[1:],
     }
+    # Sorted as isort (ruff's I001) wants them, whatever the first module is called.
+    values["imports"] = "\n".join(
+        sorted(
+            [
+                f"from {workspace.namespace}.{library.name}.errors import {values['error']}",
+                f"from {workspace.namespace}.{library.name}.{library.module} import scale_to_unit",
+            ]
+        )
+    )
     templates = resources.files("brickyard_scaffold").joinpath("templates")
     rendered = {}
     for path, template in library.files(workspace.namespace).items():

@@ -70,8 +70,9 @@ def test_the_new_library_tests_pass(repo: Path) -> None:
     assert "3 passed" in completed.stdout
 
 
-def test_the_generated_code_passes_the_repo_ruff_lint_and_format(repo: Path) -> None:
-    _new(repo)
+@pytest.mark.parametrize("module", ["core", "thresholds"])
+def test_the_generated_code_passes_the_repo_ruff_lint_and_format(repo: Path, module: str) -> None:
+    create(load_workspace(repo), NewLibrary("alerts", "Alerts.", module=module))
     config = Path("shared-config/python/ruff.toml").resolve()
     for command in (["check"], ["format", "--check"]):
         completed = subprocess.run(
