@@ -11,12 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from brickyard_depgraph.drawing import GENERATED_BY, DrawingError, dot_source, render_svg, stale
 from brickyard_release.errors import ReleaseError
 from brickyard_release.workspace import PantsRunner, load_workspace, pants_runner
 from brickyard_scaffold.errors import ScaffoldError
 from brickyard_scaffold.workspace import read_layering
-
-from brickyard_depgraph.drawing import GENERATED_BY, DrawingError, dot_source, render_svg, stale
 
 
 def _parser() -> argparse.ArgumentParser:

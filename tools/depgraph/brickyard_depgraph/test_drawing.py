@@ -4,10 +4,10 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from brickyard_release.workspace import parse_peek
 
 from brickyard_depgraph.cli import main
 from brickyard_depgraph.drawing import dot_source, render_svg, source_hash, stale
+from brickyard_release.workspace import parse_peek
 
 LAYERS = ("ingest", "features", "models", "reporting", "jobs")
 
