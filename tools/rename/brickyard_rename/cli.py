@@ -50,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply(root, rename)
     print(
         "rename: done. Next: `./pants fix update-build-files ::` (names of another length move "
-        "line breaks and "
-        "import order), `./pants lint check test ::`, then commit. The launcher now caches "
+        "line breaks and import order), `./pants lint check test ::`, then commit. The "
+        "launcher now caches "
         f"Pants in ~/.cache/{rename.new} and reads {rename.new.upper()}_* variables: its first "
         "run installs Pants again."
     )
