@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from passlib.apache import HtpasswdFile
+
 from brickyard_release.errors import PublishError
 from brickyard_release.publishing import (
     Distribution,
@@ -38,7 +40,6 @@ from brickyard_release.publishing import (
     publish,
     read_metadata,
 )
-from passlib.apache import HtpasswdFile
 
 LIBRARIES = ("ingest", "features", "models", "reporting", "jobs")
 USER, PASSWORD = "publisher", "correct-horse-battery-staple"

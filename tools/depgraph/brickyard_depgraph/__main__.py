@@ -1,0 +1,3 @@
+from brickyard_depgraph.cli import main
+
+raise SystemExit(main())

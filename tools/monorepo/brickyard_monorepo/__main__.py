@@ -1,0 +1,3 @@
+from brickyard_monorepo.cli import main
+
+raise SystemExit(main())

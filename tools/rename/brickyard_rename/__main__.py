@@ -1,0 +1,3 @@
+from brickyard_rename.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from brickyard_scaffold.cli import main
+
+raise SystemExit(main())
