@@ -113,8 +113,17 @@ def install() -> Path:
     try:
         subprocess.run([python, "-m", "venv", str(staging)], check=True)
         subprocess.run(
-            [str(staging / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-input"]
-            + ["--require-hashes", "--no-deps", "--progress-bar", "off", "-r", str(REQUIREMENTS)],
+            [
+                *(str(staging / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-input"),
+                *(
+                    "--require-hashes",
+                    "--no-deps",
+                    "--progress-bar",
+                    "off",
+                    "-r",
+                    str(REQUIREMENTS),
+                ),
+            ],
             check=True,
             env=env,
         )
@@ -133,18 +142,30 @@ def install() -> Path:
     return venv
 
 
+def process_state(pid: int) -> tuple[str, str] | None:
+    """(state, command line) of a live process, or None if it is gone or a zombie."""
+    if Path("/proc/self").exists():  # Linux, where minimal images may lack `ps`
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError):
+            return None
+    else:  # macOS
+        ps = subprocess.run(
+            ["ps", "-o", "stat=,command=", "-p", str(pid)], capture_output=True, text=True
+        )
+        state, _, command = ps.stdout.strip().partition(" ")
+    return None if not state or state.startswith("Z") else (state, command)
+
+
 def running_pid(settings: Settings, name: str, marker: str) -> int | None:
     """The pid in <name>.pid if that process is alive and is really ours (not a reused pid)."""
     try:
         pid = int(settings.pid_file(name).read_text())
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except (OSError, ValueError):
         return None
-    state = stat.rsplit(")", 1)[1].split()[0]
-    if state == "Z" or marker not in cmdline:
-        return None
-    return pid
+    found = process_state(pid)
+    return pid if found and marker in found[1] else None
 
 
 def port_in_use(port: int) -> bool:
@@ -168,14 +189,20 @@ def wait_for_port(process: subprocess.Popen[bytes], port: int, log: Path, what: 
                 return
         except OSError:
             time.sleep(0.2)
-    raise CacheServerError(f"{what} did not listen on 127.0.0.1:{port} within {START_TIMEOUT_S:.0f} s; see {log}")
+    raise CacheServerError(
+        f"{what} did not listen on 127.0.0.1:{port} within {START_TIMEOUT_S:.0f} s; see {log}"
+    )
 
 
 def spawn(settings: Settings, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
     with settings.log_file(name).open("ab") as log:
         # Its own session: the server outlives this script and is stopped by process group.
         process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     settings.pid_file(name).write_text(f"{process.pid}\n")
     return process
@@ -184,7 +211,9 @@ def spawn(settings: Settings, name: str, argv: list[str]) -> subprocess.Popen[by
 def start(settings: Settings) -> None:
     if running_pid(settings, "buildgrid", "bgd"):
         saved = json.loads((settings.state_dir / "server.json").read_text())
-        print(f"remote-cache: already running at {saved['address']} (state in {settings.state_dir})")
+        print(
+            f"remote-cache: already running at {saved['address']} (state in {settings.state_dir})"
+        )
         return
     redis_server = shutil.which("redis-server")
     if not redis_server:
@@ -194,7 +223,9 @@ def start(settings: Settings) -> None:
         )
     for port in (settings.port, settings.redis_port):
         if port_in_use(port):
-            raise CacheServerError(f"port {port} on 127.0.0.1 is in use; pick others with --port/--redis-port.")
+            raise CacheServerError(
+                f"port {port} on 127.0.0.1 is in use; pick others with --port/--redis-port."
+            )
     venv = install()
     (settings.state_dir / "redis").mkdir(parents=True, exist_ok=True)
     (settings.state_dir / "cas").mkdir(exist_ok=True)
@@ -203,9 +234,11 @@ def start(settings: Settings) -> None:
     redis = spawn(
         settings,
         "redis",
-        [redis_server, "--bind", "127.0.0.1", "--port", str(settings.redis_port)]
-        + ["--dir", str(settings.state_dir / "redis"), "--appendonly", "yes", "--save", ""]
-        + ["--protected-mode", "yes", "--daemonize", "no"],
+        [
+            *(redis_server, "--bind", "127.0.0.1", "--port", str(settings.redis_port)),
+            *("--dir", str(settings.state_dir / "redis"), "--appendonly", "yes", "--save", ""),
+            *("--protected-mode", "yes", "--daemonize", "no"),
+        ],
     )
     try:
         wait_for_port(redis, settings.redis_port, settings.log_file("redis"), "redis-server")
@@ -219,7 +252,15 @@ def start(settings: Settings) -> None:
             )
         )
         server = spawn(
-            settings, "buildgrid", [str(venv / "bin" / "python"), str(venv / "bin" / "bgd"), "server", "start", str(config)]
+            settings,
+            "buildgrid",
+            [
+                str(venv / "bin" / "python"),
+                str(venv / "bin" / "bgd"),
+                "server",
+                "start",
+                str(config),
+            ],
         )
         wait_for_port(server, settings.port, settings.log_file("buildgrid"), "BuildGrid")
     except BaseException:
@@ -241,27 +282,31 @@ def terminate(settings: Settings, name: str, marker: str) -> bool:
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while time.monotonic() < deadline:
-        if not Path(f"/proc/{pid}").exists() or _is_zombie(pid):
+        if process_state(pid) is None:
             return True
         time.sleep(0.1)
-    print(f"remote-cache: {name} ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s; killing it", file=sys.stderr)
+    print(
+        f"remote-cache: {name} ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s; killing it",
+        file=sys.stderr,
+    )
     os.killpg(pid, signal.SIGKILL)
     return True
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
 
 
 def stop(settings: Settings, quiet: bool = False) -> None:
     # BuildGrid first, so it never sees its action cache disappear; Redis then writes its
     # append-only file on SIGTERM.
-    stopped = [name for name, marker in (("buildgrid", "bgd"), ("redis", "redis-server")) if terminate(settings, name, marker)]
+    stopped = [
+        name
+        for name, marker in (("buildgrid", "bgd"), ("redis", "redis-server"))
+        if terminate(settings, name, marker)
+    ]
     if not quiet:
-        print(f"remote-cache: stopped {', '.join(stopped)}" if stopped else "remote-cache: not running")
+        print(
+            f"remote-cache: stopped {', '.join(stopped)}"
+            if stopped
+            else "remote-cache: not running"
+        )
 
 
 def status(settings: Settings) -> int:
@@ -269,14 +314,20 @@ def status(settings: Settings) -> int:
     redis = running_pid(settings, "redis", "redis-server")
     if server and redis:
         saved = json.loads((settings.state_dir / "server.json").read_text())
-        print(f"remote-cache: running at {saved['address']} (instance name {saved['instance_name']!r}), state in {settings.state_dir}")
+        print(
+            f"remote-cache: running at {saved['address']} (instance name {saved['instance_name']!r}), state in {settings.state_dir}"
+        )
         return 0
-    print(f"remote-cache: not running (BuildGrid {'up' if server else 'down'}, Redis {'up' if redis else 'down'}), state in {settings.state_dir}")
+    print(
+        f"remote-cache: not running (BuildGrid {'up' if server else 'down'}, Redis {'up' if redis else 'down'}), state in {settings.state_dir}"
+    )
     return 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["start", "stop", "status", "install"])
     parser.add_argument(
         "--state-dir",
@@ -290,8 +341,12 @@ def main(argv: list[str] | None = None) -> int:
         default=int(os.environ.get("BRICKYARD_REMOTE_CACHE_PORT") or 50051),
         help="gRPC port on 127.0.0.1 (default: 50051, or $BRICKYARD_REMOTE_CACHE_PORT)",
     )
-    parser.add_argument("--redis-port", type=int, help="Redis port on 127.0.0.1 (default: --port + 1)")
-    parser.add_argument("--instance-name", default="", help="REAPI instance name served (default: empty)")
+    parser.add_argument(
+        "--redis-port", type=int, help="Redis port on 127.0.0.1 (default: --port + 1)"
+    )
+    parser.add_argument(
+        "--instance-name", default="", help="REAPI instance name served (default: empty)"
+    )
     args = parser.parse_args(argv)
     settings = Settings(
         state_dir=args.state_dir.resolve(),
