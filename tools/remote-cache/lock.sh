@@ -8,9 +8,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 PIP_CONFIG_FILE=/dev/null "$work/venv/bin/pip" install --quiet pip-tools
-printf 'buildgrid==0.4.4\nredis\n' > "$work/in.txt"
-PIP_CONFIG_FILE=/dev/null "$work/venv/bin/pip-compile" --quiet --generate-hashes --allow-unsafe \
-  --strip-extras --no-header --no-emit-find-links -o "$work/out.txt" "$work/in.txt"
+# redis needs async-timeout on CPython < 3.11.3 (Debian 12's python3 is 3.11.2); named here
+# so the pins work there too, whichever 3.11 this script runs on.
+printf 'buildgrid==0.4.4\nredis\nasync-timeout\n' > "$work/in.txt"
+# From inside $work, so the "# via -r in.txt" comments don't name a random temp dir.
+(cd "$work" && PIP_CONFIG_FILE=/dev/null venv/bin/pip-compile --quiet --generate-hashes \
+  --allow-unsafe --strip-extras --no-header --no-emit-find-links -o out.txt in.txt)
 {
   echo "# The remote cache server (BuildGrid) and its redis client, pinned with hashes so"
   echo "# remote_cache.py installs exactly what was reviewed. Regenerate: tools/remote-cache/lock.sh."
