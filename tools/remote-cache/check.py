@@ -8,7 +8,7 @@ Pants caches and no pantsd, so nothing local can be reused:
   3. after a server restart, another fresh run still does (persistent storage);
   4. with the server stopped, a fresh run passes locally, with exactly one warning line
      about the cache (only the wheels downloaded by run 1 are reused).
-Fails (exit 1) on any unmet expectation; always stops the server. Test reports go to a
+Fails (exit 1) on any unmet expectation; always stops the server. Test reports go to
 dist/remote-cache-check/, so they never mix with those of the main `./pants test ::`.
 Usage: python3 tools/remote-cache/check.py [--targets SPEC ...] [--keep-logs DIR]
 """
