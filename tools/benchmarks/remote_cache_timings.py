@@ -96,8 +96,8 @@ def report(
 `./pants test ::` with empty local Pants caches and no pantsd each time, as on a fresh CI
 machine or laptop: cold (no remote cache) against remote hit (a BuildGrid from
 tools/remote-cache holding the results of the same commit). Cold and remote-hit runs
-alternated. Machine: {machine_line()}; load average {min(loads):.1f} to {max(loads):.1f}
-after the runs. Goal: a remote-hit run under 40% of the cold run.
+alternated. Machine: {machine_line()} (between {min(loads):.1f} and {max(loads):.1f}
+after each run). Goal: a remote-hit run under 40% of the cold run.
 
 | measurement | median | runs | all runs (s) |
 |---|---|---|---|
