@@ -22,7 +22,7 @@ import re
 import symtable
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,19 +108,29 @@ def _check_definitions_only(cell: MarkedCell, path: Path) -> None:
         )
 
 
-def _bound_names(cells: Sequence[MarkedCell]) -> set[str]:
+def _bound_names(statements: Iterable[ast.stmt]) -> set[str]:
+    """Names the top-level statements bind (imports, definitions, assignments)."""
     names: set[str] = set()
-    for cell in cells:
-        for node in cell.tree.body:
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                for alias in node.names:
-                    names.add(alias.asname or alias.name.split(".")[0])
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                names.add(node.name)
-            elif isinstance(node, ast.Assign | ast.AnnAssign):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                names.update(t.id for t in targets if isinstance(t, ast.Name))
+    for node in statements:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
+
+
+def _imports(cells: Sequence[MarkedCell]) -> list[tuple[ast.stmt, str]]:
+    """Each import statement of the cells, with its source text."""
+    return [
+        (node, ast.get_source_segment(cell.source, node) or "")
+        for cell in cells
+        for node in cell.tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
 
 
 def _free_names(source: str, label: str) -> Iterator[tuple[str, str]]:
@@ -236,14 +246,7 @@ def _test_source(
     notebook: Path,
 ) -> str:
     read_by_tests = {name for cell in tests for _, name in _free_names(cell.source, cell.label)}
-    needed = [
-        ast.get_source_segment(cell.source, node) or ""
-        for cell in exports
-        for node in cell.tree.body
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        and _bound_names([MarkedCell(0, "", ast.Module(body=[node], type_ignores=[]))])
-        & read_by_tests
-    ]
+    needed = [text for node, text in _imports(exports) if _bound_names([node]) & read_by_tests]
     # Third-party imports first, then ours, as the house import order wants.
     imports = "\n\n".join(
         part
@@ -304,7 +307,7 @@ def promote(root: Path, notebook_path: Path, library: str, module: str) -> Promo
         )
     for cell in exports:
         _check_definitions_only(cell, shown)
-    exported = _bound_names(exports)
+    exported = _bound_names(node for cell in exports for node in cell.tree.body)
     _check_self_contained([*exports, *tests], exported, notebook, shown)
     _check_layering(exports, library, layers, shown)
 
@@ -329,12 +332,7 @@ def promote(root: Path, notebook_path: Path, library: str, module: str) -> Promo
             f"{shown}: the `{EXPORT_MARKER}` cells define no public function or class"
         )
     # The replacement cell keeps the cells' imports: later cells may use them too.
-    kept_imports = [
-        ast.get_source_segment(cell.source, node) or ""
-        for cell in exports
-        for node in cell.tree.body
-        if isinstance(node, ast.Import | ast.ImportFrom)
-    ]
+    kept_imports = [text for _, text in _imports(exports)]
     replacement = "\n".join(
         [
             f"# Promoted to {module_path.relative_to(root).as_posix()}: edit it there.",
