@@ -1,10 +1,11 @@
-"""Declarative, point-in-time correct features computed on DuckDB.
+"""Declarative, point-in-time correct features, computed on DuckDB or Spark.
 
 Declare features as data (`FeatureSet`, usually loaded from TOML with `load_feature_set`),
 then `compute_features(table, feature_set)` turns a daily Arrow table into a feature table
-with DuckDB window functions, and `write_features(table, feature_set, path)` streams it to a
+with window functions, and `write_features(table, feature_set, path)` streams it to a
 Parquet file without holding it in memory. The features of the row at day t only read rows
-dated before t.
+dated before t. The computation is one Ibis expression; it runs on in-process DuckDB by
+default, and unchanged on Spark with `engine=SparkEngine(session)` (`brickyard.features.spark`).
 """
 
 from brickyard.features.computation import build_feature_query, compute_features
@@ -20,6 +21,7 @@ from brickyard.features.definitions import (
     feature_set_from_dict,
     load_feature_set,
 )
+from brickyard.features.engines import DuckDBEngine, FeatureEngine
 from brickyard.features.errors import (
     FeatureComputationError,
     FeatureDefinitionError,
@@ -31,10 +33,12 @@ __all__ = [
     "Aggregation",
     "CalendarFeature",
     "CalendarPart",
+    "DuckDBEngine",
     "ExpandingFeature",
     "Feature",
     "FeatureComputationError",
     "FeatureDefinitionError",
+    "FeatureEngine",
     "FeatureSet",
     "FeaturesError",
     "LagFeature",

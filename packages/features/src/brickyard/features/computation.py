@@ -1,22 +1,20 @@
-"""Compute a feature set on an Arrow table with DuckDB window functions.
+"""Compute a feature set on an Arrow table, on DuckDB (default) or Spark.
 
-Point-in-time rule: the features of the row at day t read only rows of the same entity
-with day < t. Windows are calendar-day frames over the day number, so a gap in the data
-never stretches a "7-day" window further back, and a lag of k days is the value at exactly
-t - k days (NULL when that day is missing). Calendar features read only t itself.
-
-All window functions share one window (partition by entity, order by day), so DuckDB sorts
-the rows once. Lags and short windows read the few earlier rows they can reach one row
-offset at a time; longer windows use calendar-day frames.
+What is computed is one Ibis expression (`brickyard.features.expressions`); this module
+feeds it the input, picks the engine and puts the result in order. Entities are replaced by
+integer codes before the query (cheaper to sort than, say, strings) and decoded after it, and
+the rows are put in order here, which costs less than an ORDER BY over the wide result.
 """
 
 from __future__ import annotations
 
-import contextlib
+import uuid
 from collections.abc import Generator
 from dataclasses import dataclass
 
 import duckdb
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,199 +23,52 @@ from brickyard.features.definitions import (
     RESERVED_PREFIX,
     CalendarFeature,
     ExpandingFeature,
-    Feature,
     FeatureSet,
-    LagFeature,
     RollingFeature,
 )
+from brickyard.features.engines import DuckDBEngine, FeatureEngine
 from brickyard.features.errors import FeatureComputationError
+from brickyard.features.expressions import ANGLE_PARTS, DUPLICATE, feature_expression
 
-_DAY = f"{RESERVED_PREFIX}day"
-_DUPLICATE = f"{RESERVED_PREFIX}duplicate"
-_INPUT = f"{RESERVED_PREFIX}features_input"
 _CODE = f"{RESERVED_PREFIX}entity_code"
-_ENTITIES = f"{RESERVED_PREFIX}entities"
-_WINDOW = f"{RESERVED_PREFIX}window"
-
-_SQL_AGGREGATES = {
-    "mean": "avg",
-    "sum": "sum",
-    "min": "min",
-    "max": "max",
-    "std": "stddev_samp",
-}
-
-# With one row per day, the row dated t - k is at most k rows back, so lags and short rolling
-# windows can read the k earlier rows one LAG at a time; LAGs share the window's sort and are
-# reused across features. Up to these many days that is cheaper than a RANGE frame: a lag
-# needs one value (found by the first offset tried unless days are missing), a rolling
-# window all k of them.
-_LAG_BY_OFFSETS_MAX_DAYS = 14
-_ROLLING_BY_OFFSETS_MAX_DAYS = 7
 
 DEFAULT_BATCH_ROWS = 1_000_000
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def build_feature_query(
-    feature_set: FeatureSet, relation: str, *, entity_range: bool = False, ordered: bool = True
-) -> str:
-    """The DuckDB SQL that computes `feature_set` from the table or view `relation`.
-
-    Exposed so the computation can be inspected. The query also returns a boolean helper
-    column flagging duplicate (entity, day) rows. With `entity_range`, it reads only entities
-    between the parameters `$first` and `$last` (inclusive); with `ordered=False` the rows
-    come in no particular order. `compute_features` runs the same window functions, but
-    partitions by an integer code of the entity (cheaper to sort than, say, strings) and
-    puts the rows in order itself, which costs less than an ORDER BY over the wide result.
-    """
-    entity = feature_set.entity_column
-    return _window_query(feature_set, relation, entity, entity_range=entity_range, ordered=ordered)
-
-
-def _window_query(
     feature_set: FeatureSet,
-    relation: str,
-    partition_column: str | None,
+    schema: pa.Schema,
     *,
-    entity_range: bool,
-    ordered: bool,
+    relation: str,
+    engine: FeatureEngine | None = None,
 ) -> str:
-    """The feature query, partitioned by `partition_column` and returning it first.
+    """The SQL that computes `feature_set` from the table `relation` with columns `schema`.
 
-    An inner SELECT evaluates every distinct window function call once; the outer SELECT
-    combines their results into the features.
+    Exposed so the computation can be inspected or run elsewhere, in the dialect of
+    `engine` (DuckDB by default). The query partitions by the entity column itself, returns
+    rows ordered by entity and time, and adds a boolean helper column flagging duplicate
+    (entity, day) rows. Its sin/cos calendar parts use the engine's own maths library, which
+    may differ from `compute_features` in the last bit (see `expressions.ANGLE_PARTS`).
     """
-    time = _quote(feature_set.time_column)
-    partition = _quote(partition_column) if partition_column else None
-    key_columns = [c for c in (partition, time) if c]
-    inputs = [*key_columns, _quote(feature_set.target)]
-    inputs += [_quote(c) for c in feature_set.source_columns if _quote(c) not in inputs]
-    windowed = _WindowCalls()
-    selected = [*key_columns, _quote(feature_set.target)]
-    selected += [
-        f"{_feature_sql(f, time, windowed)} AS {_quote(f.name)}" for f in feature_set.features
-    ]
-    selected.append(f"{windowed.earlier(_DAY, 1)} = {_DAY} AS {_DUPLICATE}")
-    where = f" WHERE {partition} BETWEEN $first AND $last" if partition and entity_range else ""
-    partition_by = f"PARTITION BY {partition} " if partition else ""
-    calls = [f"{call} AS {name}" for call, name in windowed.names.items()]
-    query = (
-        "SELECT\n  "
-        + ",\n  ".join(selected)
-        + f"\nFROM (\n  SELECT {', '.join([*key_columns, _quote(feature_set.target), _DAY])},"
-        + "\n    "
-        + ",\n    ".join(calls)
-        + f"\n  FROM (SELECT {', '.join(inputs)}, {time} - DATE '1970-01-01' AS {_DAY}"
-        + f" FROM {_quote(relation)}{where})"
-        + f"\n  WINDOW {_WINDOW} AS ({partition_by}ORDER BY {_DAY})\n)"
+    engine = engine or DuckDBEngine()
+    expression = feature_expression(
+        _ibis_table(schema, relation), feature_set, partition_column=feature_set.entity_column
     )
-    if ordered:
-        query += f"\nORDER BY {', '.join([*key_columns[:-1], _DAY])}"
-    return query
-
-
-class _WindowCalls:
-    """The window function calls of one query, each named once however often it is used."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-
-    def __call__(self, call: str) -> str:
-        return self.names.setdefault(call, f"{RESERVED_PREFIX}w{len(self.names)}")
-
-    def earlier(self, expression: str, offset: int) -> str:
-        """`expression` on the row `offset` rows before, in the entity's day order."""
-        return self(f"lag({expression}, {offset}) OVER {_WINDOW}")
-
-
-def _feature_sql(feature: Feature, time: str, windowed: _WindowCalls) -> str:
-    if isinstance(feature, LagFeature):
-        return _lag_sql(_quote(feature.column), feature.days, windowed)
-    if isinstance(feature, RollingFeature):
-        if feature.agg != "std" and feature.window_days <= _ROLLING_BY_OFFSETS_MAX_DAYS:
-            return _rolling_by_offsets_sql(feature, windowed)
-        # EXCLUDE CURRENT ROW instead of "AND 1 PRECEDING": same rows (days are unique per
-        # entity) but DuckDB evaluates frames ending at the current row far faster.
-        frame = f"RANGE BETWEEN {feature.window_days} PRECEDING AND CURRENT ROW"
-        aggregate = _SQL_AGGREGATES[feature.agg]
-        call = f"{aggregate}({_quote(feature.column)}) OVER ({_WINDOW} {frame} EXCLUDE CURRENT ROW)"
-        return f"CAST({windowed(call)} AS DOUBLE)"
-    if isinstance(feature, ExpandingFeature):
-        aggregate = _SQL_AGGREGATES[feature.agg]
-        frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
-        call = f"{aggregate}({_quote(feature.column)}) OVER ({_WINDOW} {frame})"
-        return f"CAST({windowed(call)} AS DOUBLE)"
-    return _calendar_sql(feature, time)
-
-
-def _lag_sql(column: str, days: int, windowed: _WindowCalls) -> str:
-    if days <= _LAG_BY_OFFSETS_MAX_DAYS:
-        # The row dated t - days is `days` rows back unless days are missing in between, so
-        # testing that offset first settles most rows with one comparison.
-        branches = " ".join(
-            f"WHEN {windowed.earlier(_DAY, offset)} = {_DAY} - {days} "
-            f"THEN {windowed.earlier(column, offset)}"
-            for offset in range(days, 0, -1)
-        )
-        return f"CASE {branches} END"
-    frame = f"({_WINDOW} RANGE BETWEEN {days} PRECEDING AND CURRENT ROW)"
-    first_day = windowed(f"first_value({_DAY}) OVER {frame}")
-    first_value = windowed(f"first_value({column}) OVER {frame}")
-    return f"CASE WHEN {first_day} = {_DAY} - {days} THEN {first_value} END"
-
-
-def _rolling_by_offsets_sql(feature: RollingFeature, windowed: _WindowCalls) -> str:
-    """A rolling aggregate read from the earlier rows within `window_days`, offset by offset.
-
-    The same result as the RANGE frame: NULL values are skipped, and a window holding no value
-    gives NULL.
-    """
-    days = feature.window_days
-    offsets = range(1, days + 1)
-    inside = [f"{windowed.earlier(_DAY, offset)} >= {_DAY} - {days}" for offset in offsets]
-    values = [
-        f"CAST({windowed.earlier(_quote(feature.column), offset)} AS DOUBLE)" for offset in offsets
-    ]
-    pairs = list(zip(inside, values, strict=True))
-    if feature.agg in ("min", "max"):
-        # least/greatest skip NULLs and order NaN as min/max do.
-        kept = ", ".join(f"CASE WHEN {where} THEN {value} END" for where, value in pairs)
-        return f"{'least' if feature.agg == 'min' else 'greatest'}({kept})"
-    count = " + ".join(
-        f"CAST(coalesce({where} AND {value} IS NOT NULL, FALSE) AS INTEGER)"
-        for where, value in pairs
-    )
-    total = " + ".join(
-        f"CASE WHEN {where} AND {value} IS NOT NULL THEN {value} ELSE 0 END"
-        for where, value in pairs
-    )
-    if feature.agg == "sum":
-        return f"CASE WHEN {count} > 0 THEN {total} END"
-    return f"({total}) / NULLIF({count}, 0)"
-
-
-def _calendar_sql(feature: CalendarFeature, time: str) -> str:
-    # Day 1 maps to angle 0 and the year's own length (365 or 366) to a full turn, so
-    # 31 December and 1 January are neighbours in every year.
-    angle = f"2 * pi() * (dayofyear({time}) - 1) / dayofyear(make_date(year({time}), 12, 31))"
-    return {
-        "day_of_year": f"CAST(dayofyear({time}) AS SMALLINT)",
-        "month": f"CAST(month({time}) AS TINYINT)",
-        "day_of_week": f"CAST(isodow({time}) AS TINYINT)",
-        "is_weekend": f"CAST(isodow({time}) >= 6 AS TINYINT)",
-        "day_of_year_sin": f"sin({angle})",
-        "day_of_year_cos": f"cos({angle})",
-    }[feature.part]
+    functions = {"day_of_year_sin": ir.FloatingValue.sin, "day_of_year_cos": ir.FloatingValue.cos}
+    angles = {
+        name: function(expression[name])
+        for name, function in functions.items()
+        if name in expression.columns
+    }
+    keys = [c for c in (feature_set.entity_column, feature_set.time_column) if c]
+    return engine.compile(expression.mutate(**angles).order_by(keys))
 
 
 def compute_features(
     table: pa.Table,
     feature_set: FeatureSet,
     *,
+    engine: FeatureEngine | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> pa.Table:
@@ -229,14 +80,19 @@ def compute_features(
     calendar parts are small integers (ISO day of week, 1 = Monday; is_weekend 0/1) or float64
     (sin/cos).
 
-    Memory stays bounded on large inputs: entities are processed in consecutive ranges of
-    about `batch_rows` rows, one query per range, because the sorts behind window functions
-    hold their whole input in memory. One entity is never split. Pass `connection` to
-    control DuckDB's threads and memory limit. To write a large result to Parquet without
-    holding it in memory, use `write_features`.
+    `engine` is where it runs: DuckDB in this process by default (`connection`, if given,
+    is the DuckDB connection to use, e.g. to set threads or a memory limit), or a
+    `SparkEngine`. Every engine returns the same table.
+
+    Memory stays bounded on large inputs: on DuckDB, entities are processed in consecutive
+    ranges of about `batch_rows` rows, one query per range, because the sorts behind window
+    functions hold their whole input in memory. One entity is never split. To write a large
+    result to Parquet without holding it in memory, use `write_features`.
     """
     batches = list(
-        feature_batches(table, feature_set, connection=connection, batch_rows=batch_rows)
+        feature_batches(
+            table, feature_set, engine=engine, connection=connection, batch_rows=batch_rows
+        )
     )
     return pa.concat_tables(batches)
 
@@ -245,6 +101,7 @@ def feature_batches(
     table: pa.Table,
     feature_set: FeatureSet,
     *,
+    engine: FeatureEngine | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> Generator[pa.Table, None, None]:
@@ -256,51 +113,59 @@ def feature_batches(
     """
     if batch_rows < 1:
         raise FeatureComputationError(f"batch_rows must be at least 1, got {batch_rows}")
+    if engine is not None and connection is not None:
+        raise FeatureComputationError(
+            "pass either engine or connection, not both (a DuckDB connection belongs in "
+            "DuckDBEngine(connection))"
+        )
     checked = _checked_input(table, feature_set)
-    return _batches(checked, feature_set, connection, batch_rows)
+    return _batches(checked, feature_set, engine or DuckDBEngine(connection), batch_rows)
 
 
 def _batches(
-    table: pa.Table,
-    feature_set: FeatureSet,
-    connection: duckdb.DuckDBPyConnection | None,
-    batch_rows: int,
+    table: pa.Table, feature_set: FeatureSet, engine: FeatureEngine, batch_rows: int
 ) -> Generator[pa.Table, None, None]:
     entities = _Entities.of(table, feature_set)
     inputs = table.select(_input_columns(feature_set))
     if entities is not None:
         inputs = inputs.append_column(_CODE, entities.codes)
-    owned = connection is None
-    con = _connect() if connection is None else connection
-    try:
-        if entities is not None:
-            entities = entities.returned_by(con)
-        con.register(_INPUT, inputs)
-        try:
-            partition = None if entities is None else _CODE
-            ranges = _code_ranges(con, entities, batch_rows)
-            if ranges is None:
-                query = _window_query(
-                    feature_set, _INPUT, partition, entity_range=False, ordered=False
-                )
-                results = iter([con.sql(query).to_arrow_table()])
-            else:
-                query = _window_query(
-                    feature_set, _INPUT, partition, entity_range=True, ordered=False
-                )
-                results = (
-                    con.sql(query, params={"first": first, "last": last}).to_arrow_table()
-                    for first, last in ranges
-                )
-            for result in results:
-                batch = _in_key_order(result, feature_set, entities)
-                _reject_duplicates(con, batch, feature_set)
-                yield batch.drop_columns([_DUPLICATE])
-        finally:
-            con.unregister(_INPUT)
-    finally:
-        if owned:
-            con.close()
+    inputs = inputs.cast(_nullable(inputs.schema))
+    relation = f"{RESERVED_PREFIX}features_input_{uuid.uuid4().hex}"
+    source = _ibis_table(inputs.schema, relation)
+    partition = None if entities is None else _CODE
+    ranges: list[tuple[int, int] | None] = [None]
+    if entities is not None and engine.computes_in_ranges:
+        ranges = [*_code_ranges(entities, batch_rows)]
+    expression = feature_expression(source, feature_set, partition_column=partition)
+    sql = engine.compile(expression)
+    # Engines differ in the types they return (e.g. Spark's int32 day of year); the
+    # expression's own schema is the one every engine's result must have.
+    schema = expression.schema().to_pyarrow()
+    with engine.loaded(inputs, relation) as run_sql:
+        for entity_range in ranges:
+            rows = None if entity_range is None else (_CODE, *entity_range)
+            result = run_sql(sql, rows).cast(schema)
+            batch = _with_angle_functions(_in_key_order(result, feature_set, entities))
+            _reject_duplicates(inputs, batch, feature_set)
+            yield batch.drop_columns([DUPLICATE])
+
+
+def _with_angle_functions(result: pa.Table) -> pa.Table:
+    for name, function in ANGLE_PARTS.items():
+        if name in result.column_names:
+            index = result.column_names.index(name)
+            result = result.set_column(index, name, function(result[name]))
+    return result
+
+
+def _ibis_table(schema: pa.Schema, name: str) -> ibis.Table:
+    return ibis.table(ibis.Schema.from_pyarrow(_nullable(schema)), name=name)
+
+
+def _nullable(schema: pa.Schema) -> pa.Schema:
+    # Every column may hold NULLs (lags, windows, a forecast day's unknown target), whatever
+    # the input schema promises; engines that trust a non-nullable schema would refuse them.
+    return pa.schema([field.with_nullable(True) for field in schema])
 
 
 def _input_columns(feature_set: FeatureSet) -> list[str]:
@@ -322,49 +187,26 @@ class _Entities:
         column = table[feature_set.entity_column]
         if pa.types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
+        # Large and small string entities come out alike, whatever the input's flavour.
+        if pa.types.is_large_string(column.type):
+            column = column.cast(pa.string())
         distinct = pc.unique(column)
         values = distinct.take(pc.sort_indices(distinct))
         return cls(values=values, codes=pc.index_in(column, value_set=values))
-
-    def returned_by(self, con: duckdb.DuckDBPyConnection) -> _Entities:
-        """The same entities typed as DuckDB returns them (e.g. large strings as strings)."""
-        con.register(_ENTITIES, pa.table({"entity": self.values.slice(0, 0)}))
-        try:
-            returned = con.sql(f"SELECT entity FROM {_quote(_ENTITIES)}").to_arrow_table()
-        finally:
-            con.unregister(_ENTITIES)
-        return _Entities(self.values.cast(returned.schema.field("entity").type), self.codes)
 
     def decode(self, codes: pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.take(self.values, codes)
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
-    # Rows are put in order after the query, so DuckDB need not keep any order; a library
-    # must not draw DuckDB's progress bar on its caller's terminal.
-    con = duckdb.connect(":memory:", config={"preserve_insertion_order": False})
-    # Inside Jupyter, DuckDB refuses to change the setting unless ipywidgets is installed;
-    # without it no bar is drawn there anyway.
-    with contextlib.suppress(duckdb.InvalidInputException):
-        con.execute("SET enable_progress_bar = false")
-    return con
-
-
-def _code_ranges(
-    con: duckdb.DuckDBPyConnection, entities: _Entities | None, batch_rows: int
-) -> list[tuple[int, int]] | None:
+def _code_ranges(entities: _Entities, batch_rows: int) -> list[tuple[int, int] | None]:
     """Consecutive (first, last) entity code ranges of about `batch_rows` rows.
 
-    None when one query suffices. Codes follow the entities' sort order, so the batches of
-    consecutive ranges concatenate to a sorted result.
+    [None] (everything at once) when one query suffices. Codes follow the entities' sort
+    order, so the batches of consecutive ranges concatenate to a sorted result.
     """
-    if entities is None or len(entities.codes) <= batch_rows:
-        return None
-    counts = con.sql(
-        f"SELECT {_CODE} AS code, count(*) AS n FROM {_quote(_INPUT)} GROUP BY ALL ORDER BY code"
-    ).to_arrow_table()
-    rows = np.zeros(len(entities.values), dtype=np.int64)
-    rows[counts["code"].to_numpy()] = counts["n"].to_numpy()
+    if len(entities.codes) <= batch_rows:
+        return [None]
+    rows = np.bincount(entities.codes.to_numpy(), minlength=len(entities.values))
     batch = (np.cumsum(rows) - rows) // batch_rows
     starts = np.flatnonzero(np.diff(batch, prepend=-1))
     ends = [*(starts[1:] - 1), len(batch) - 1]
@@ -376,7 +218,7 @@ def _in_key_order(
 ) -> pa.Table:
     """`result` sorted by entity and day, with entity codes turned back into entities.
 
-    DuckDB emits a window's rows as long runs that are each in order already (one entity, or
+    Engines emit a window's rows as long runs that are each in order already (one entity, or
     a stretch of it, by increasing day), so whole runs are moved into place - zero-copy
     slices - instead of sorting every row again. Should runs overlap, a full sort is done.
     """
@@ -458,10 +300,8 @@ def _reject_nulls(table: pa.Table, column: str, role: str) -> None:
         )
 
 
-def _reject_duplicates(
-    con: duckdb.DuckDBPyConnection, batch: pa.Table, feature_set: FeatureSet
-) -> None:
-    flags = batch[_DUPLICATE]
+def _reject_duplicates(inputs: pa.Table, batch: pa.Table, feature_set: FeatureSet) -> None:
+    flags = batch[DUPLICATE]
     if not pc.any(flags).as_py():
         return
     # Batches arrive in key order, so this batch holds the first duplicate; the count covers
@@ -469,14 +309,11 @@ def _reject_duplicates(
     row = pc.index(flags, True).as_py()
     day = batch[feature_set.time_column][row].as_py()
     where = f"day {day}"
-    keys = [_quote(feature_set.time_column)]
+    keys = [feature_set.time_column]
     if feature_set.entity_column is not None:
         where = f"entity {batch[feature_set.entity_column][row].as_py()!r}, {where}"
         keys.insert(0, _CODE)
-    ((count,),) = con.sql(
-        f"SELECT sum(n - 1) FROM (SELECT count(*) AS n FROM {_quote(_INPUT)} "
-        f"GROUP BY {', '.join(keys)})"
-    ).fetchall()
+    count = inputs.num_rows - inputs.group_by(keys).aggregate([]).num_rows
     raise FeatureComputationError(
         f"{count} row(s) repeat an earlier (entity, {feature_set.time_column}) key, first "
         f"{where}; point-in-time features need one row per entity and day, so deduplicate "

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from brickyard.features.computation import DEFAULT_BATCH_ROWS, feature_batches
 from brickyard.features.definitions import FeatureSet
+from brickyard.features.engines import FeatureEngine
 
 __all__ = ["write_features"]
 
@@ -29,6 +30,7 @@ def write_features(
     feature_set: FeatureSet,
     path: str | os.PathLike[str],
     *,
+    engine: FeatureEngine | None = None,
     connection: duckdb.DuckDBPyConnection | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> Path:
@@ -39,14 +41,16 @@ def write_features(
     parent directory is created if needed. Returns the path written.
     """
     target = Path(path)
-    batches = feature_batches(table, feature_set, connection=connection, batch_rows=batch_rows)
+    batches = feature_batches(
+        table, feature_set, engine=engine, connection=connection, batch_rows=batch_rows
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(descriptor)
     temporary = Path(name)
     writer: pq.ParquetWriter | None = None
     try:
-        # Each batch is written on a second thread while DuckDB computes the next one.
+        # Each batch is written on a second thread while the engine computes the next one.
         with closing(batches), ThreadPoolExecutor(max_workers=1) as pool:
             first = next(batches)  # there is always one, empty for an empty input
             writer = pq.ParquetWriter(temporary, first.schema)

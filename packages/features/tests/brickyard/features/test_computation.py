@@ -283,7 +283,7 @@ def test_the_exposed_query_computes_the_same_table() -> None:
     table = weather()
     with duckdb.connect() as con:
         con.register("weather", table)
-        query = build_feature_query(STATION_FEATURES, "weather")
+        query = build_feature_query(STATION_FEATURES, table.schema, relation="weather")
         result = con.sql(query).to_arrow_table()
 
     assert result.drop_columns(["__brickyard_duplicate"]).equals(
@@ -436,3 +436,13 @@ def test_unsuitable_input_is_rejected_with_a_clear_message(
     with pytest.raises(FeatureComputationError) as caught:
         compute_features(mutate(weather()), STATION_FEATURES)
     assert expected in str(caught.value)
+
+
+def test_input_columns_declared_not_null_still_get_null_features() -> None:
+    # Ingest declares contract columns non-nullable; the first day has no lag all the same.
+    table = series_table(GAPPY[:3])
+    strict = pa.schema([field.with_nullable(False) for field in table.schema])
+    out = compute_features(
+        table.cast(strict), single([{"kind": "lag", "column": "temp_max", "days": 1}])
+    )
+    assert column(out, "temp_max_lag_1") == [None, 10.0, 11.0]

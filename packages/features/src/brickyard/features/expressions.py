@@ -1,0 +1,237 @@
+"""The feature computation as one Ibis expression, compiled to each engine's SQL.
+
+Point-in-time rule: the features of the row at day t read only rows of the same entity
+with day < t. Windows are calendar-day frames over the day number, so a gap in the data
+never stretches a "7-day" window further back, and a lag of k days is the value at exactly
+t - k days (NULL when that day is missing). Calendar features read only t itself.
+
+The expression is written once, with Ibis, and compiled to the SQL dialect of the engine
+that runs it (DuckDB by default, Spark for data that outgrows one machine), so both engines
+compute the same thing by construction. It has three stages: the input with its day number;
+every distinct window function call, evaluated once under one window (partition by entity,
+order by day) so the engine sorts the rows once; and the features, combined from those calls.
+Lags and short windows read the few earlier rows they can reach one row offset at a time;
+longer windows use calendar-day frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from brickyard.features.definitions import (
+    RESERVED_PREFIX,
+    ExpandingFeature,
+    Feature,
+    FeatureSet,
+    LagFeature,
+    RollingFeature,
+)
+
+DAY = f"{RESERVED_PREFIX}day"
+DUPLICATE = f"{RESERVED_PREFIX}duplicate"
+
+# With one row per day, the row dated t - k is at most k rows back, so lags and rolling
+# windows up to a month can read the k earlier rows one LAG at a time; LAGs share the
+# window's sort and are reused across features. A lag needs one value (found by the first
+# offset tried unless days are missing), a rolling window all k of them. A rolling window
+# read this way adds its values in one fixed order, so every engine returns the same bits
+# (longer sums and means fold the frame's values as a list, in order, for the same reason).
+LAG_BY_OFFSETS_MAX_DAYS = 14
+ROLLING_BY_OFFSETS_MAX_DAYS = 7
+
+
+def feature_expression(
+    source: ir.Table,
+    feature_set: FeatureSet,
+    *,
+    partition_column: str | None,
+) -> ir.Table:
+    """The features of `source`, partitioned by `partition_column`.
+
+    Columns: `partition_column` (if any), time, target, the features in declaration order,
+    and a boolean column `DUPLICATE` flagging a row whose (partition, day) repeats the row
+    before it. Rows come in no particular order.
+    """
+    time = feature_set.time_column
+    keys = [c for c in (partition_column, time) if c]
+    inputs = list(dict.fromkeys([*keys, feature_set.target, *feature_set.source_columns]))
+    dated = source.select(*inputs, **{DAY: source[time].epoch_days()})
+    calls = _WindowCalls(dated, partition_column)
+
+    def outputs() -> dict[str, ir.Value]:
+        columns = {f.name: _feature(f, time, calls) for f in feature_set.features}
+        columns[DUPLICATE] = calls.earlier(DAY, 1) == calls.column(DAY)
+        return columns
+
+    outputs()  # the first pass collects the window calls the features need
+    calls.evaluate([*keys, feature_set.target, DAY])
+    return calls.table.select(*keys, feature_set.target, **outputs())
+
+
+class _WindowCalls:
+    """The window function calls of one query, each evaluated once however often it is used.
+
+    Features are built twice with the same code: first against the dated input, which
+    registers each call; then against the table holding the calls' results, which reads
+    them by name.
+    """
+
+    def __init__(self, dated: ir.Table, partition_column: str | None) -> None:
+        self.table = dated
+        self._dated = dated
+        self._partition = [dated[partition_column]] if partition_column else []
+        self._names: dict[str, str] = {}
+        self._calls: dict[str, ir.Value] = {}
+        self._evaluated = False
+
+    def column(self, name: str) -> ir.Value:
+        return self.table[name]
+
+    def window(self, **frame: tuple[int | None, int]) -> ibis.expr.builders.LegacyWindowBuilder:
+        return ibis.window(group_by=self._partition, order_by=self._dated[DAY], **frame)
+
+    def call(self, key: str, make: Callable[[ir.Table], ir.Value]) -> ir.Value:
+        name = self._names.setdefault(key, f"{RESERVED_PREFIX}w{len(self._names)}")
+        if self._evaluated:
+            return self.table[name]
+        return self._calls.setdefault(name, make(self._dated))
+
+    def earlier(self, column: str, offset: int) -> ir.Value:
+        """`column` on the row `offset` rows before, in the entity's day order."""
+        return self.call(
+            f"lag:{column}:{offset}", lambda t: t[column].lag(offset).over(self.window())
+        )
+
+    def evaluate(self, passed_through: list[str]) -> None:
+        self.table = self._dated.select(*passed_through, **self._calls)
+        self._evaluated = True
+
+
+def _feature(feature: Feature, time: str, calls: _WindowCalls) -> ir.Value:
+    if isinstance(feature, LagFeature):
+        return _lag(feature.column, feature.days, calls)
+    if isinstance(feature, RollingFeature):
+        if feature.agg != "std" and feature.window_days <= ROLLING_BY_OFFSETS_MAX_DAYS:
+            return _rolling_by_offsets(feature, calls)
+        days = feature.window_days
+        if feature.agg in ("sum", "mean"):
+            return _rolling_in_order(feature, calls)
+        return calls.call(
+            f"rolling:{feature.column}:{feature.agg}:{days}",
+            lambda t: _aggregate(t[feature.column], feature.agg).over(
+                calls.window(range=(-days, -1))
+            ),
+        ).cast("float64")
+    if isinstance(feature, ExpandingFeature):
+        return calls.call(
+            f"expanding:{feature.column}:{feature.agg}",
+            lambda t: _aggregate(t[feature.column], feature.agg).over(
+                calls.window(rows=(None, -1))
+            ),
+        ).cast("float64")
+    return calendar_part(calls.column(time), feature.part)
+
+
+def _aggregate(column: ir.NumericColumn, agg: str) -> ir.Value:
+    if agg == "std":
+        return column.std(how="sample")
+    return getattr(column, agg)()
+
+
+def _lag(column: str, days: int, calls: _WindowCalls) -> ir.Value:
+    day = calls.column(DAY)
+    if days <= LAG_BY_OFFSETS_MAX_DAYS:
+        # The row dated t - days is `days` rows back unless days are missing in between, so
+        # testing that offset first settles most rows with one comparison.
+        branches = [
+            (calls.earlier(DAY, offset) == day - days, calls.earlier(column, offset))
+            for offset in range(days, 0, -1)
+        ]
+        return ibis.cases(*branches)
+    # A frame holding only the day exactly `days` before: its one value, else NULL.
+    return calls.call(
+        f"lag_frame:{column}:{days}",
+        lambda t: t[column].max().over(calls.window(range=(-days, -days))),
+    )
+
+
+def _rolling_by_offsets(feature: RollingFeature, calls: _WindowCalls) -> ir.Value:
+    """A rolling aggregate read from the earlier rows within `window_days`, offset by offset.
+
+    The same result as the RANGE frame: NULL values are skipped, and a window holding no value
+    gives NULL.
+    """
+    day = calls.column(DAY)
+    days = feature.window_days
+    pairs = [
+        (
+            calls.earlier(DAY, offset) >= day - days,
+            calls.earlier(feature.column, offset).cast("float64"),
+        )
+        for offset in range(1, days + 1)
+    ]
+    if feature.agg in ("min", "max"):
+        # least/greatest skip NULLs, as min/max do.
+        kept = [ibis.cases((inside, value)) for inside, value in pairs]
+        return ibis.least(*kept) if feature.agg == "min" else ibis.greatest(*kept)
+    counted = [(inside & value.notnull()).fill_null(False) for inside, value in pairs]
+    count = sum((c.cast("int32") for c in counted[1:]), counted[0].cast("int32"))
+    parts = [
+        ibis.cases((c, value), else_=0.0) for c, (_, value) in zip(counted, pairs, strict=True)
+    ]
+    total = sum(parts[1:], parts[0])
+    if feature.agg == "sum":
+        return ibis.cases((count > 0, total))
+    return total / count.nullif(0)
+
+
+# Calendar parts the query returns as an angle: the JVM's and C's maths libraries round
+# sin/cos differently in the last bit, so the caller applies the function to the query's
+# result with Arrow, which gives the same bits whichever engine ran the query.
+ANGLE_PARTS: dict[str, Callable[[pa.ChunkedArray], pa.ChunkedArray]] = {
+    "day_of_year_sin": pc.sin,
+    "day_of_year_cos": pc.cos,
+}
+
+
+def _rolling_in_order(feature: RollingFeature, calls: _WindowCalls) -> ir.Value:
+    """A long rolling sum or mean, adding the window's values oldest first.
+
+    A SUM over the frame would be faster, but each engine adds a frame up in its own order,
+    and a last-bit difference can move a value across a model's split threshold. The frame's
+    values as a list, folded left, give every engine the same bits.
+    """
+    days = feature.window_days
+    values = calls.call(
+        f"values:{feature.column}:{days}",
+        lambda t: t[feature.column].cast("float64").collect().over(calls.window(range=(-days, -1))),
+    )
+    count = values.length()
+    total = ibis.cases((count > 0, values.sums()))
+    if feature.agg == "sum":
+        return total
+    return total / count.nullif(0)
+
+
+def calendar_part(date: ir.DateValue, part: str) -> ir.Value:
+    """A calendar part of `date`, typed as `compute_features` documents (but see ANGLE_PARTS)."""
+    # Day 1 maps to angle 0 and the year's own length (365 or 366) to a full turn, so
+    # 31 December and 1 January are neighbours in every year. Products and quotients of
+    # doubles are exact IEEE operations, so every engine gets the same angle.
+    year_length = ibis.date(date.year(), 12, 31).day_of_year()
+    angle = 2 * ibis.pi * (date.day_of_year() - 1) / year_length
+    iso_weekday = date.day_of_week.index() + 1
+    parts: dict[str, Callable[[], ir.Value]] = {
+        "day_of_year": lambda: date.day_of_year().cast("int16"),
+        "month": lambda: date.month().cast("int8"),
+        "day_of_week": lambda: iso_weekday.cast("int8"),
+        "is_weekend": lambda: (iso_weekday >= 6).cast("int8"),
+        "day_of_year_sin": lambda: angle,
+        "day_of_year_cos": lambda: angle,
+    }
+    return parts[part]()
