@@ -93,16 +93,30 @@ def brickyard_layering(layers):
     __dependencies_rules__(*rule_sets, ("*", "*"))
 
 
-def brickyard_job(name, entry_point, **kwargs):
+def spark_requirements():
+    """What a target that runs the optional Spark engine needs besides the libraries.
+
+    pyspark is never inferred (the Spark module marks its imports `no-infer-dep`), so the
+    default executables and wheels stay free of it; Spark tests and executables add this.
+    """
+    return ["//lockfiles:python-default#pyspark"]
+
+
+def brickyard_job(name, entry_point, spark=False, **kwargs):
     """A scheduled job as a single-file executable, called from packages/jobs/BUILD.
 
     venv mode: the PEX unpacks once into a real venv, so start-up stays fast and
     package data are plain files; reproducible by construction (same inputs, same sha256).
+    `spark=True` bundles pyspark, for runs with `--engine spark`.
     """
     pex_binary(
         name=name,
         entry_point=entry_point,
-        dependencies=["//packages/jobs/src/brickyard/jobs:src", "//shared-config:config"],
+        dependencies=[
+            "//packages/jobs/src/brickyard/jobs:src",
+            "//shared-config:config",
+            *(spark_requirements() if spark else []),
+        ],
         execution_mode="venv",
         include_tools=False,
         output_path=f"jobs/{name}.pex",
