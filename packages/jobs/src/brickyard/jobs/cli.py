@@ -43,6 +43,16 @@ def _parser(job: str, description: str) -> argparse.ArgumentParser:
         metavar="SECTION.KEY=VALUE",
         help="override one configuration value; repeatable",
     )
+    parser.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        help="where features are computed and scored (default: engine.name)",
+    )
+    parser.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master, e.g. local[2] or spark://host:7077 (default: engine.spark_master)",
+    )
     parser.add_argument("--config-dir", type=Path, help="a shared-config directory to use instead")
     parser.add_argument("--output-dir", type=Path, help="where outputs go (default: output.dir)")
     parser.add_argument("--log-format", choices=["text", "json"], help="default: run.log_format")
@@ -65,7 +75,12 @@ def _main(
     args = _parser(job, description).parse_args(argv)
     configure_logging(args.log_format or "text")
     try:
-        settings = load_settings(args.config_dir, args.env, args.overrides)
+        overrides = [*args.overrides]
+        if args.engine:
+            overrides.append(f"engine.name={args.engine}")
+        if args.spark_master:
+            overrides.append(f"engine.spark_master={args.spark_master}")
+        settings = load_settings(args.config_dir, args.env, overrides)
         if args.log_format is None:
             configure_logging(settings.run.log_format)
         output_dir = args.output_dir or Path(settings.output.dir)

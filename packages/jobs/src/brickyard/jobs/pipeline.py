@@ -29,9 +29,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from brickyard.features import FeatureSet, compute_features, load_feature_set
+from brickyard.features import (
+    DuckDBEngine,
+    FeatureComputationError,
+    FeatureEngine,
+    FeatureSet,
+    compute_features,
+    load_feature_set,
+)
 from brickyard.ingest import IngestError, IngestResult, ingest, load_contract, seattle_weather_path
-from brickyard.jobs.errors import DataError, NotYetAvailableError
+from brickyard.jobs.errors import ConfigError, DataError, NotYetAvailableError
 from brickyard.jobs.runlock import single_instance
 from brickyard.jobs.settings import Settings, default_config_dir
 from brickyard.models import (
@@ -94,31 +101,56 @@ def _step(number: int, total: int, name: str) -> Iterator[None]:
 
 def run_pipeline(context: JobContext) -> Path:
     """Train on history up to the report window, then score and report the as-of day."""
-    with _locked(context):
-        data = _prepare(context, steps=5)
+    with _locked(context), _engine(context) as engine:
+        data = _prepare(context, engine, steps=5)
         train_as_of = data.as_of - timedelta(days=REPORT_WINDOW_DAYS)
         with _step(3, 5, f"train and backtest as of {train_as_of}"):
             _train(context, data, train_as_of)
         with _step(4, 5, "score"):
             model = _current_model(context, data)
         with _step(5, 5, "report"):
-            return _report(context, data, model)
+            return _report(context, data, model, engine)
 
 
 def run_train(context: JobContext) -> Path:
-    with _locked(context):
-        data = _prepare(context, steps=3)
+    with _locked(context), _engine(context) as engine:
+        data = _prepare(context, engine, steps=3)
         with _step(3, 3, f"train and backtest as of {data.as_of}"):
             return _train(context, data, data.as_of)
 
 
 def run_daily(context: JobContext) -> Path:
-    with _locked(context):
-        data = _prepare(context, steps=4)
+    with _locked(context), _engine(context) as engine:
+        data = _prepare(context, engine, steps=4)
         with _step(3, 4, "score"):
             model = _current_model(context, data)
         with _step(4, 4, "report"):
-            return _report(context, data, model)
+            return _report(context, data, model, engine)
+
+
+@contextmanager
+def _engine(context: JobContext) -> Iterator[FeatureEngine]:
+    """The engine that computes features and scores, for the whole run."""
+    settings = context.settings.engine
+    if settings.name == "duckdb":
+        yield DuckDBEngine()
+        return
+    # Imported here: only Spark runs need pyspark, which the default executables leave out.
+    from brickyard.features.spark import SparkEngine, spark_session
+
+    log.info("starting Spark on %s", settings.spark_master, extra={"engine": settings.name})
+    try:
+        session = spark_session(
+            settings.spark_master,
+            app_name=f"brickyard-{context.job}",
+            config={"spark.driver.memory": settings.spark_driver_memory},
+        )
+    except FeatureComputationError as error:
+        raise ConfigError(f"engine {settings.name}: {error}") from error
+    try:
+        yield SparkEngine(session)
+    finally:
+        session.stop()
 
 
 @contextmanager
@@ -129,7 +161,7 @@ def _locked(context: JobContext) -> Iterator[None]:
         yield
 
 
-def _prepare(context: JobContext, steps: int) -> PreparedData:
+def _prepare(context: JobContext, engine: FeatureEngine, steps: int) -> PreparedData:
     settings = context.settings
     with _step(1, steps, f"ingest {settings.dataset.name}"):
         result = _ingest(context)
@@ -146,7 +178,7 @@ def _prepare(context: JobContext, steps: int) -> PreparedData:
         )
         if result.accepted_count == 0:
             raise DataError(f"no valid rows in {result.source}; see the rejects file")
-    with _step(2, steps, "features"):
+    with _step(2, steps, f"features on {engine.name}"):
         feature_set = load_feature_set(context.config_root / settings.features.definition)
         if settings.features.entity:
             feature_set = feature_set.with_entity_column(settings.features.entity)
@@ -160,7 +192,9 @@ def _prepare(context: JobContext, steps: int) -> PreparedData:
                 "retry once the data has arrived"
             )
         history = accepted.filter(pc.less_equal(accepted[time_column], pa.scalar(as_of)))
-        features = compute_features(_with_forecast_day(history, feature_set, as_of), feature_set)
+        features = compute_features(
+            _with_forecast_day(history, feature_set, as_of), feature_set, engine=engine
+        )
     return PreparedData(ingest=result, feature_set=feature_set, features=features, as_of=as_of)
 
 
@@ -282,7 +316,9 @@ def _current_model(context: JobContext, data: PreparedData) -> TrainedModel:
         raise DataError(str(error)) from error
 
 
-def _report(context: JobContext, data: PreparedData, model: TrainedModel) -> Path:
+def _report(
+    context: JobContext, data: PreparedData, model: TrainedModel, engine: FeatureEngine
+) -> Path:
     settings = context.settings
     feature_set = data.feature_set
     time_column = feature_set.time_column
@@ -290,7 +326,10 @@ def _report(context: JobContext, data: PreparedData, model: TrainedModel) -> Pat
     window = data.features.filter(
         pc.greater_equal(data.features[time_column], pa.scalar(window_start))
     )
-    scored = score(model, window)
+    # The same scoring function on every engine; on Spark it runs in the executors.
+    scored = engine.map_batches(
+        window, lambda part: score(model, part), score(model, window.slice(0, 0)).schema
+    )
     baseline = window[settings.model.baseline_feature]
     predictions = pa.table(
         {

@@ -46,6 +46,15 @@ class FeatureSettings(_Section):
     entity: str | None = None  # TOML has no null: absent means a single series
 
 
+class EngineSettings(_Section):
+    # Where features are computed and the model scores: "duckdb" in this process, or
+    # "spark" (needs pyspark and Java 17; the jobs' *-spark executables bundle pyspark).
+    name: Literal["duckdb", "spark"]
+    # local[*] runs Spark in this process's JVM; on a cluster e.g. spark://host:7077.
+    spark_master: str = Field(min_length=1)
+    spark_driver_memory: str = Field(pattern=r"^[0-9]+[kmgt]$")
+
+
 class ModelSettings(_Section):
     name: str
     baseline_feature: str
@@ -74,6 +83,7 @@ class Settings(_Section):
     environment: str
     dataset: DatasetSettings
     features: FeatureSettings
+    engine: EngineSettings
     model: ModelSettings
     backtest: BacktestSettings
     output: OutputSettings
