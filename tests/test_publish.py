@@ -15,6 +15,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -33,10 +34,8 @@ from passlib.apache import HtpasswdFile
 
 from brickyard_release.errors import PublishError
 from brickyard_release.publishing import (
-    Distribution,
     Twine,
     canonical_name,
-    collect,
     publish,
     read_metadata,
 )
@@ -144,9 +143,18 @@ def _built_files() -> list[Path]:
     return [file.absolute() for file in files]
 
 
-def _third_party_requirements(distributions: list[Distribution]) -> list[str]:
-    ours = {dist.name for dist in distributions}
-    return sorted({name for dist in distributions for name in dist.requires} - ours)
+def _third_party_requirements(built: list[Path]) -> list[str]:
+    """Our wheels' Requires-Dist lines that name others' projects, extras included (pip
+    must also fetch what e.g. `ibis-framework[duckdb]` pulls in)."""
+    wheels = [read_metadata(file) for file in built if file.name.endswith(".whl")]
+    ours = {canonical_name(metadata["Name"]) for metadata in wheels}
+    requirements = {
+        requirement
+        for metadata in wheels
+        for requirement in metadata.get_all("Requires-Dist") or []
+        if canonical_name(re.split(r"[\s\[<>=!~;(]", requirement, maxsplit=1)[0]) not in ours
+    }
+    return sorted(requirements)
 
 
 def _lockfile_pins() -> list[str]:
@@ -213,7 +221,7 @@ def built() -> list[Path]:
 @pytest.fixture(scope="module")
 def full_index(built: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
     """An index serving the pinned third-party wheels; the libraries are uploaded to it."""
-    wheels = _third_party_wheels(_third_party_requirements(collect(built)))
+    wheels = _third_party_wheels(_third_party_requirements(built))
     with _serve(tmp_path_factory.mktemp("index"), wheels / "wheels") as index:
         yield index
 
