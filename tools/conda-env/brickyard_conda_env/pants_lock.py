@@ -83,6 +83,14 @@ def _wheel_fits(filename: str, platform: str) -> bool:
     return "win_amd64" in tags
 
 
+def _sdist_only(project: LockedProject) -> bool:
+    """A project that publishes no wheels at all (e.g. pyspark): pip builds its sdist the
+    same way on every platform, as the Pants lockfile itself does."""
+    return bool(project.artifacts) and not any(
+        a.filename.endswith(".whl") for a in project.artifacts
+    )
+
+
 @dataclass(frozen=True)
 class PantsLock:
     path: Path
@@ -117,7 +125,7 @@ class PantsLock:
         no_wheel = tuple(
             f"{p.name}=={p.version}"
             for p in projects.values()
-            if not any(_wheel_fits(a.filename, platform) for a in p.artifacts)
+            if not _sdist_only(p) and not any(_wheel_fits(a.filename, platform) for a in p.artifacts)
         )
         return Closure(platform, projects, tuple(sorted(missing)), no_wheel)
 

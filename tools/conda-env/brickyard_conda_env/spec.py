@@ -6,7 +6,7 @@ with a `sys_platform` marker when only some platforms install it. The pip index 
 version, so the pins (not the index) keep conda-lock's solution equal to the Pants one.
 
 A platform is locked only if the Pants lockfile alone installs there: every requirement
-pinned and a wheel for each project. The spec says why any other platform is left out.
+pinned and a wheel for each project (or, for a project that publishes none, its sdist). The spec says why any other platform is left out.
 """
 
 from __future__ import annotations
