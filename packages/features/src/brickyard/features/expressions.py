@@ -11,7 +11,10 @@ compute the same thing by construction. It has three stages: the input with its 
 every distinct window function call, evaluated once under one window (partition by entity,
 order by day) so the engine sorts the rows once; and the features, combined from those calls.
 Lags and short windows read the few earlier rows they can reach one row offset at a time;
-longer windows use calendar-day frames.
+longer windows use calendar-day frames. Where engines could round differently (the order in
+which a frame is added up, the maths library behind sin/cos), the expression fixes the
+order or leaves the last step to Arrow, so DuckDB and Spark return the same bits; only
+expanding aggregates and std frames keep each engine's own order.
 """
 
 from __future__ import annotations
@@ -35,12 +38,12 @@ from brickyard.features.definitions import (
 DAY = f"{RESERVED_PREFIX}day"
 DUPLICATE = f"{RESERVED_PREFIX}duplicate"
 
-# With one row per day, the row dated t - k is at most k rows back, so lags and rolling
-# windows up to a month can read the k earlier rows one LAG at a time; LAGs share the
-# window's sort and are reused across features. A lag needs one value (found by the first
-# offset tried unless days are missing), a rolling window all k of them. A rolling window
-# read this way adds its values in one fixed order, so every engine returns the same bits
-# (longer sums and means fold the frame's values as a list, in order, for the same reason).
+# With one row per day, the row dated t - k is at most k rows back, so lags and short
+# rolling windows can read the k earlier rows one LAG at a time; LAGs share the window's sort
+# and are reused across features. Up to these many days that is cheaper than a frame: a lag
+# needs one value (found by the first offset tried unless days are missing), a rolling
+# window all k of them. Either way a rolling sum adds its values in one fixed order, so
+# every engine returns the same bits.
 LAG_BY_OFFSETS_MAX_DAYS = 14
 ROLLING_BY_OFFSETS_MAX_DAYS = 7
 
@@ -190,15 +193,6 @@ def _rolling_by_offsets(feature: RollingFeature, calls: _WindowCalls) -> ir.Valu
     return total / count.nullif(0)
 
 
-# Calendar parts the query returns as an angle: the JVM's and C's maths libraries round
-# sin/cos differently in the last bit, so the caller applies the function to the query's
-# result with Arrow, which gives the same bits whichever engine ran the query.
-ANGLE_PARTS: dict[str, Callable[[pa.ChunkedArray], pa.ChunkedArray]] = {
-    "day_of_year_sin": pc.sin,
-    "day_of_year_cos": pc.cos,
-}
-
-
 def _rolling_in_order(feature: RollingFeature, calls: _WindowCalls) -> ir.Value:
     """A long rolling sum or mean, adding the window's values oldest first.
 
@@ -218,11 +212,20 @@ def _rolling_in_order(feature: RollingFeature, calls: _WindowCalls) -> ir.Value:
     return total / count.nullif(0)
 
 
+# Calendar parts the query returns as an angle: the JVM's and C's maths libraries round
+# sin/cos differently in the last bit, so the caller applies the function to the query's
+# result with Arrow, which gives the same bits whichever engine ran the query.
+ANGLE_PARTS: dict[str, Callable[[pa.ChunkedArray], pa.ChunkedArray]] = {
+    "day_of_year_sin": pc.sin,
+    "day_of_year_cos": pc.cos,
+}
+
+
 def calendar_part(date: ir.DateValue, part: str) -> ir.Value:
     """A calendar part of `date`, typed as `compute_features` documents (but see ANGLE_PARTS)."""
     # Day 1 maps to angle 0 and the year's own length (365 or 366) to a full turn, so
     # 31 December and 1 January are neighbours in every year. Products and quotients of
-    # doubles are exact IEEE operations, so every engine gets the same angle.
+    # doubles are correctly rounded IEEE operations, so every engine gets the same angle.
     year_length = ibis.date(date.year(), 12, 31).day_of_year()
     angle = 2 * ibis.pi * (date.day_of_year() - 1) / year_length
     iso_weekday = date.day_of_week.index() + 1
