@@ -125,7 +125,8 @@ class PantsLock:
         no_wheel = tuple(
             f"{p.name}=={p.version}"
             for p in projects.values()
-            if not _sdist_only(p) and not any(_wheel_fits(a.filename, platform) for a in p.artifacts)
+            if not _sdist_only(p)
+            and not any(_wheel_fits(a.filename, platform) for a in p.artifacts)
         )
         return Closure(platform, projects, tuple(sorted(missing)), no_wheel)
 
