@@ -21,7 +21,9 @@ if os.environ.get(AIRFLOW_PYTHON_VARIABLE, "").endswith(".pex"):
 
 TARGETS = {
     "packages/jobs:daily": "daily",
+    "packages/jobs:daily-spark": "daily-spark",
     "packages/jobs:pipeline": "pipeline",
+    "packages/jobs:pipeline-spark": "pipeline-spark",
     "packages/jobs:train": "train",
 }
 BASE_JOB: dict[str, Any] = {
