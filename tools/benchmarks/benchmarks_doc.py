@@ -6,12 +6,15 @@ refreshes its table without touching the others.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
 import statistics
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # From the working directory, not __file__: under `./pants run` the script runs from a
 # sandboxed copy, while the working directory is still the repo.
@@ -31,6 +34,22 @@ def machine_line() -> str:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, load average {load:.1f} at the end"
     )
+
+
+def in_fresh_process(function: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """`function(*args)` in a newly spawned interpreter, so that its peak memory (max RSS)
+    is its own and nothing it imports is already warm. `function` must be module-level."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_call_into, args=(queue, function, args))
+    process.start()
+    result: dict[str, Any] = queue.get()
+    process.join()
+    return result
+
+
+def _call_into(queue: Any, function: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> None:
+    queue.put(function(*args))
 
 
 def median(values: list[float]) -> float:

@@ -12,14 +12,13 @@ Usage: ./pants run tools/benchmarks/feature_engines.py -- --rows 10000000
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import resource
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks_doc import REPO, machine_line, write_section
+from benchmarks_doc import REPO, in_fresh_process, machine_line, write_section
 
 CONFIG = REPO / "shared-config"
 CONTRACT = CONFIG / "contracts" / "synthetic_weather.toml"
@@ -81,20 +80,6 @@ def run_engine(engine_name: str, inputs: Path, out_dir: Path, cores: int) -> dic
     return result
 
 
-def _child(engine: str, inputs: Path, out_dir: Path, cores: int, queue: Any) -> None:
-    queue.put(run_engine(engine, inputs, out_dir, cores))
-
-
-def measure(engine: str, inputs: Path, out_dir: Path, cores: int) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(engine, inputs, out_dir, cores, queue))
-    process.start()
-    result: dict[str, Any] = queue.get()
-    process.join()
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -120,7 +105,7 @@ def main() -> None:
             for engine in ("duckdb", "spark"):
                 out_dir = scratch / engine
                 out_dir.mkdir()
-                measured[engine] = measure(engine, inputs, out_dir, args.cores)
+                measured[engine] = in_fresh_process(run_engine, engine, inputs, out_dir, args.cores)
                 print(rows, engine, measured[engine], flush=True)
             same = pq.read_table(measured["duckdb"]["output"]).equals(
                 pq.read_table(measured["spark"]["output"])

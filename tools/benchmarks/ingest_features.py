@@ -13,14 +13,13 @@ Usage: ./pants run tools/benchmarks/ingest_features.py -- --rows 10000000
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import resource
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks_doc import REPO, machine_line, write_section
+from benchmarks_doc import REPO, in_fresh_process, machine_line, write_section
 
 CONFIG = REPO / "shared-config"
 CONTRACT = CONFIG / "contracts" / "synthetic_weather.toml"
@@ -124,20 +123,10 @@ def run_pandas(csv_path: Path, out_dir: Path) -> dict[str, Any]:
     }
 
 
-def _child(name: str, csv_path: Path, out_dir: Path, queue: Any) -> None:
+def measured(name: str, csv_path: Path, out_dir: Path) -> dict[str, Any]:
     runner = run_brickyard if name == "brickyard" else run_pandas
     result = runner(csv_path, out_dir)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put(result)
-
-
-def measure(name: str, csv_path: Path, out_dir: Path) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(name, csv_path, out_dir, queue))
-    process.start()
-    result: dict[str, Any] = queue.get()
-    process.join()
     return result
 
 
@@ -161,7 +150,7 @@ def main() -> None:
         for name in ("brickyard", "pandas"):
             out_dir = scratch / name
             out_dir.mkdir()
-            results[name] = measure(name, csv_path, out_dir)
+            results[name] = in_fresh_process(measured, name, csv_path, out_dir)
             print(name, results[name], flush=True)
 
     ours, theirs = results["brickyard"], results["pandas"]
