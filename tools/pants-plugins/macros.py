@@ -77,6 +77,16 @@ def brickyard_tests(**kwargs):
     python_tests(name="tests", **kwargs)
 
 
+def brickyard_tool_sources(package, **kwargs):
+    """The code of a repo tool, called from tools/<tool>/BUILD: every module of its package
+    `package` (e.g. brickyard_scaffold) but the tests and their shared fixtures."""
+    python_sources(
+        name="src",
+        sources=[f"{package}/*.py", f"!{package}/test_*.py", f"!{package}/conftest.py"],
+        **kwargs,
+    )
+
+
 def brickyard_layering(layers):
     """Visibility rules: packages/<layer> may use only itself and lower layers.
 
