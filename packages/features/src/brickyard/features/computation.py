@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import duckdb
 import ibis
-import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,7 +25,7 @@ from brickyard.features.definitions import (
     FeatureSet,
     RollingFeature,
 )
-from brickyard.features.engines import DuckDBEngine, FeatureEngine
+from brickyard.features.engines import DuckDBEngine, FeatureEngine, nullable
 from brickyard.features.errors import FeatureComputationError
 from brickyard.features.expressions import ANGLE_PARTS, DUPLICATE, feature_expression
 
@@ -54,10 +53,9 @@ def build_feature_query(
     expression = feature_expression(
         _ibis_table(schema, relation), feature_set, partition_column=feature_set.entity_column
     )
-    functions = {"day_of_year_sin": ir.FloatingValue.sin, "day_of_year_cos": ir.FloatingValue.cos}
     angles = {
-        name: function(expression[name])
-        for name, function in functions.items()
+        name: getattr(expression[name], function)()
+        for name, function in ANGLE_PARTS.items()
         if name in expression.columns
     }
     keys = [c for c in (feature_set.entity_column, feature_set.time_column) if c]
@@ -129,7 +127,7 @@ def _batches(
     inputs = table.select(_input_columns(feature_set))
     if entities is not None:
         inputs = inputs.append_column(_CODE, entities.codes)
-    inputs = inputs.cast(_nullable(inputs.schema))
+    inputs = inputs.cast(nullable(inputs.schema))
     relation = f"{RESERVED_PREFIX}features_input_{uuid.uuid4().hex}"
     source = _ibis_table(inputs.schema, relation)
     partition = None if entities is None else _CODE
@@ -154,18 +152,12 @@ def _with_angle_functions(result: pa.Table) -> pa.Table:
     for name, function in ANGLE_PARTS.items():
         if name in result.column_names:
             index = result.column_names.index(name)
-            result = result.set_column(index, name, function(result[name]))
+            result = result.set_column(index, name, getattr(pc, function)(result[name]))
     return result
 
 
 def _ibis_table(schema: pa.Schema, name: str) -> ibis.Table:
-    return ibis.table(ibis.Schema.from_pyarrow(_nullable(schema)), name=name)
-
-
-def _nullable(schema: pa.Schema) -> pa.Schema:
-    # Every column may hold NULLs (lags, windows, a forecast day's unknown target), whatever
-    # the input schema promises; engines that trust a non-nullable schema would refuse them.
-    return pa.schema([field.with_nullable(True) for field in schema])
+    return ibis.table(ibis.Schema.from_pyarrow(nullable(schema)), name=name)
 
 
 def _input_columns(feature_set: FeatureSet) -> list[str]:

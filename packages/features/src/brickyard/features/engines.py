@@ -26,6 +26,13 @@ RowRange = tuple[str, int, int]
 RunSql = Callable[[str, RowRange | None], pa.Table]
 
 
+def nullable(schema: pa.Schema) -> pa.Schema:
+    """`schema` with every field nullable. Features hold NULLs (lags, windows, a forecast
+    day's unknown target) whatever the input promises, and an engine that trusts a
+    non-nullable field (Spark does) would refuse them."""
+    return pa.schema([field.with_nullable(True) for field in schema])
+
+
 class FeatureEngine(ABC):
     """Runs compiled feature queries over an Arrow table."""
 

@@ -23,8 +23,6 @@ from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from brickyard.features.definitions import (
     RESERVED_PREFIX,
@@ -214,11 +212,9 @@ def _rolling_in_order(feature: RollingFeature, calls: _WindowCalls) -> ir.Value:
 
 # Calendar parts the query returns as an angle: the JVM's and C's maths libraries round
 # sin/cos differently in the last bit, so the caller applies the function to the query's
-# result with Arrow, which gives the same bits whichever engine ran the query.
-ANGLE_PARTS: dict[str, Callable[[pa.ChunkedArray], pa.ChunkedArray]] = {
-    "day_of_year_sin": pc.sin,
-    "day_of_year_cos": pc.cos,
-}
+# result with Arrow, which gives the same bits whichever engine ran the query. Part name ->
+# the function, as pyarrow.compute and Ibis both name it.
+ANGLE_PARTS = {"day_of_year_sin": "sin", "day_of_year_cos": "cos"}
 
 
 def calendar_part(date: ir.DateValue, part: str) -> ir.Value:

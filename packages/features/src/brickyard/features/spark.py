@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from brickyard.features.definitions import RESERVED_PREFIX
-from brickyard.features.engines import FeatureEngine, RowRange, RunSql
+from brickyard.features.engines import FeatureEngine, RowRange, RunSql, nullable
 from brickyard.features.errors import FeatureComputationError
 
 if TYPE_CHECKING:
@@ -58,10 +58,7 @@ class SparkEngine(FeatureEngine):
         # Each batch carries its rows' positions, so the result can be put back in order
         # however Spark partitions and collects it.
         numbered = table.append_column(_ROW, pa.array(np.arange(table.num_rows)))
-        # Spark trusts a non-nullable field and would refuse the NULLs it may hold anyway.
-        numbered = numbered.cast(
-            pa.schema([field.with_nullable(True) for field in numbered.schema])
-        )
+        numbered = numbered.cast(nullable(numbered.schema))
         output = pa.schema([*schema, pa.field(_ROW, pa.int64())])
 
         def apply(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
