@@ -1,4 +1,4 @@
-"""`./pants run tools/monorepo:monorepo -- generate DIR --libraries N [--seed S]`.
+"""`./pants run tools/monorepo:monorepo -- generate DIR --libraries N [--seed S] [--test-seconds SECONDS]`.
 
 Exit codes: 0 written, 1 refused (the message says why), 2 bad usage.
 """
@@ -32,8 +32,8 @@ def _parser() -> argparse.ArgumentParser:
         "generate",
         help="write N layered libraries with tests and a Pants set-up",
         description="Write N libraries in layers (each uses 1-3 libraries below it), each "
-        "with three pytest tests, plus Brickyard's ./pants launcher and a pants.toml; the "
-        "result is a git repository with one commit.",
+        "with three pytest tests (four with --test-seconds), plus Brickyard's ./pants "
+        "launcher and a pants.toml; the result is a git repository with one commit.",
     )
     gen.add_argument("directory", type=Path, help="where to write (must not exist or be empty)")
     gen.add_argument("--libraries", type=int, required=True, metavar="N")
@@ -42,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
         "--source-repo", type=Path, default=None, help="Brickyard's root (default: this repo)"
     )
     gen.add_argument("--no-git", action="store_true", help="do not make it a git repository")
+    gen.add_argument(
+        "--test-seconds",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="give each library a fourth test doing about SECONDS of pure-Python work, "
+        "calibrated on this machine, so the tests weigh what real ones do (default 0: "
+        "trivial tests only, the worst case for an incremental runner's fixed cost)",
+    )
     return parser
 
 
@@ -55,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             source_repo,
             seed=args.seed,
             git=not args.no_git,
+            test_seconds=args.test_seconds,
         )
     except GenerateError as error:
         print(f"monorepo: error: {error}", file=sys.stderr)
@@ -62,8 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     layers = max(lib.layer for lib in graph) + 1
     edges = sum(len(lib.uses) for lib in graph)
     unused = [lib.name for lib in graph if not dependents(graph, lib.name)]
+    work = f", tests doing about {args.test_seconds:g} s of work each" if args.test_seconds else ""
     print(
         f"monorepo: wrote {len(graph)} libraries in {layers} layers ({edges} dependencies, "
-        f"{len(unused)} used by no other library) to {args.directory}"
+        f"{len(unused)} used by no other library{work}) to {args.directory}"
     )
     return 0

@@ -5,17 +5,28 @@ requirements (so it bootstraps offline from the same caches), and a pants.toml b
 the settings of ours that matter for tests (versions, interpreter, pip isolation, pytest
 from a lockfile). Libraries are pure Python with pytest as the only third-party
 requirement; the lockfile for it ships with this tool.
+
+By default every test is trivial arithmetic, which makes a whole plain-pytest run nearly
+free: the worst case for an incremental runner, whose fixed cost per run is then most of
+what it spends. Real test files do real work (Brickyard's own library test files take a
+median of 2.35 s each), so `test_seconds` gives each library a pure-Python `workload(n)`
+and a fourth test that checks it, with `n` calibrated here so that one library's tests
+take about that many seconds on this machine.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
+import time
 import tomllib
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Any
 
 from brickyard_monorepo.errors import GenerateError
 from brickyard_monorepo.graph import SyntheticLibrary, build_graph
@@ -23,6 +34,8 @@ from brickyard_monorepo.graph import SyntheticLibrary, build_graph
 NAMESPACE = "gen"
 MODULUS = 1_000_003
 PYTEST_REQUIREMENT = "pytest>=9,<10"
+# How long each timing of the workload's loop runs while calibrating it.
+CALIBRATION_SECONDS = 0.05
 
 PANTS_TOML = Template("""\
 # A synthetic monorepo written by tools/monorepo in Brickyard ($libraries libraries).
@@ -88,7 +101,19 @@ def checksum(text: str) -> int:
     for position, char in enumerate(text):
         total = (total * 31 + ord(char) * (position + FACTOR)) % MODULUS
     return total
-''')
+$workload''')
+
+# Real CPU work with an exact answer: the generator knows the sum in closed form (see
+# _Model.workload), so the test checks every iteration without the generator running it.
+WORKLOAD = '''\
+def workload(n: int) -> int:
+    """The sum of (FACTOR * i + OFFSET) * i over range(n), one term at a time."""
+    factor, offset = FACTOR, OFFSET
+    total = 0
+    for i in range(n):
+        total += (factor * i + offset) * i
+    return total
+'''
 
 TESTS = Template("""\
 from $namespace.$name import core
@@ -106,6 +131,14 @@ def test_lineage_names_every_library_below() -> None:
 def test_checksum_is_salted_and_order_sensitive() -> None:
     assert core.checksum("brick") == $checksum_0
     assert core.checksum("kcirb") == $checksum_1
+$workload_test""")
+
+WORKLOAD_TEST = Template("""\
+
+
+def test_workload_sums_every_term() -> None:
+    # About $seconds s of work on the machine that generated it.
+    assert core.workload($iterations) == $total
 """)
 
 
@@ -143,8 +176,34 @@ class _Model:
             total = (total * 31 + ord(char) * (position + _factor(lib))) % MODULUS
         return total
 
+    def workload(self, name: str, n: int) -> int:
+        """WORKLOAD's loop in closed form: FACTOR * sum(i * i) + OFFSET * sum(i), i < n."""
+        lib = self.by_name[name]
+        return _factor(lib) * (n - 1) * n * (2 * n - 1) // 6 + _offset(lib) * n * (n - 1) // 2
 
-def _module(lib: SyntheticLibrary) -> str:
+
+def workload_iterations(seconds: float) -> int:
+    """How many iterations of WORKLOAD's loop take about `seconds` on this machine."""
+    # The very text the libraries get, so the timing is of the same code, with the
+    # constants of a library in the middle of a 200-library repository.
+    namespace: dict[str, Any] = {"FACTOR": 101, "OFFSET": 701}
+    exec(WORKLOAD, namespace)
+    workload: Callable[[int], int] = namespace["workload"]
+    n = 1_000
+    while (elapsed := _time(workload, n)) < CALIBRATION_SECONDS:
+        n *= 2
+    # The fastest of a few timings: the least disturbed by whatever else the machine runs.
+    fastest = min(elapsed, *(_time(workload, n) for _ in range(3)))
+    return max(1, round(seconds * n / fastest))
+
+
+def _time(workload: Callable[[int], int], n: int) -> float:
+    start = time.perf_counter()
+    workload(n)
+    return time.perf_counter() - start
+
+
+def _module(lib: SyntheticLibrary, *, workload: bool) -> str:
     imports = "".join(f"from {NAMESPACE}.{u} import core as {u}\n" for u in lib.uses)
     return MODULE.substitute(
         name=lib.name,
@@ -156,10 +215,20 @@ def _module(lib: SyntheticLibrary) -> str:
         modulus=f"{MODULUS:_}",
         value_terms="".join(f" + {u}.value(x)" for u in lib.uses),
         lineage_terms="".join(f" | {u}.lineage()" for u in lib.uses),
+        workload="\n\n" + WORKLOAD if workload else "",
     )
 
 
-def _tests(lib: SyntheticLibrary, model: _Model) -> str:
+def _tests(lib: SyntheticLibrary, model: _Model, *, seconds: float, iterations: int) -> str:
+    workload_test = (
+        WORKLOAD_TEST.substitute(
+            seconds=f"{seconds:g}",
+            iterations=f"{iterations:_}",
+            total=model.workload(lib.name, iterations),
+        )
+        if iterations
+        else ""
+    )
     lineage = ", ".join(f'"{n}"' for n in sorted(model.lineage(lib.name)))
     return TESTS.substitute(
         namespace=NAMESPACE,
@@ -169,6 +238,7 @@ def _tests(lib: SyntheticLibrary, model: _Model) -> str:
         lineage="{" + lineage + "}",
         checksum_0=model.checksum(lib.name, "brick"),
         checksum_1=model.checksum(lib.name, "kcirb"),
+        workload_test=workload_test,
     )
 
 
@@ -205,11 +275,26 @@ def source_file(lib: SyntheticLibrary) -> str:
 
 
 def generate(
-    target: Path, libraries: int, source_repo: Path, *, seed: int = 8, git: bool = True
+    target: Path,
+    libraries: int,
+    source_repo: Path,
+    *,
+    seed: int = 8,
+    git: bool = True,
+    test_seconds: float = 0.0,
 ) -> list[SyntheticLibrary]:
-    """Writes the monorepo into `target` (which must not exist or be empty)."""
+    """Writes the monorepo into `target` (which must not exist or be empty).
+
+    `test_seconds` > 0 gives each library a test that does about that much work; 0 keeps
+    the trivial tests only.
+    """
     if libraries < 1:
         raise GenerateError(f"--libraries must be at least 1, got {libraries}")
+    if not math.isfinite(test_seconds) or test_seconds < 0:
+        raise GenerateError(
+            f"--test-seconds must be a finite number of seconds >= 0, got {test_seconds}; "
+            "use 0 for trivial tests"
+        )
     if target.exists() and any(target.iterdir()):
         raise GenerateError(f"{target} exists and is not empty; choose a new directory")
     for needed in ("pants", "pants.toml", "tools/bootstrap/pants-requirements.txt"):
@@ -219,6 +304,7 @@ def generate(
             )
     graph = build_graph(libraries, seed)
     model = _Model(graph)
+    iterations = workload_iterations(test_seconds) if test_seconds > 0 else 0
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source_repo / "pants", target / "pants")
     _write(
@@ -239,10 +325,10 @@ def generate(
         src = target / f"libs/{lib.name}/src/{NAMESPACE}/{lib.name}"
         _write(src / "BUILD", f"# {lib.name}: layer {lib.layer}.\npython_sources()\n")
         _write(src / "__init__.py", "")
-        _write(target / source_file(lib), _module(lib))
+        _write(target / source_file(lib), _module(lib, workload=bool(iterations)))
         tests = target / _test_path(lib)
         _write(tests.parent / "BUILD", f"# Tests of {lib.name}.\npython_tests()\n")
-        _write(tests, _tests(lib, model))
+        _write(tests, _tests(lib, model, seconds=test_seconds, iterations=iterations))
     if git:
         _git(target, "init", "--quiet", "--initial-branch=main")
         _git(target, "add", "--all")
