@@ -1,7 +1,7 @@
 """Scale benchmark: Pants against plain pytest on synthetic monorepos of N libraries.
 
 For each N (default 10, 50, 200), tools/monorepo generates N layered libraries with three
-tests each into a scratch directory, then this measures:
+tests each (four with --test-seconds) into a scratch directory, then this measures:
 - full cold `./pants test ::`: every Pants cache empty (fresh local store and named
   caches, no pantsd), the launcher cache warm (Pants itself is installed once per machine);
 - warm no-op `./pants test ::`: pantsd running, nothing changed since the previous run;
@@ -13,7 +13,15 @@ tests each into a scratch directory, then this measures:
   with every library's src/ on PYTHONPATH. It has no incrementality, so its full run is
   also its cost for a one-leaf change.
 
+Two workloads, each with its own section of docs/benchmarks.md:
+- trivial tests (the default, section "monorepo-scale"): plain pytest's full run is nearly
+  free, the worst case for Pants' fixed cost per run;
+- realistic tests (`--test-seconds S`, section "monorepo-scale-realistic"): each library
+  gets a fourth test doing about S s of pure-Python work, calibrated by the generator.
+  2.35 s is the median test file of Brickyard's own library packages.
+
 Usage: python3 tools/benchmarks/monorepo_scale.py [--libraries 10 50 200] [--runs N]
+       [--test-seconds S] [--pytest-runs N]
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
@@ -30,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks_doc import REPO, machine_line, median, write_section
 
@@ -48,7 +58,7 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
-def generate(target: Path, libraries: int) -> list[dict]:
+def generate(target: Path, libraries: int, test_seconds: float) -> list[dict]:
     env = {**os.environ, "PYTHONPATH": str(GENERATOR)}
     subprocess.run(
         [
@@ -59,6 +69,8 @@ def generate(target: Path, libraries: int) -> list[dict]:
             str(target),
             "--libraries",
             str(libraries),
+            "--test-seconds",
+            str(test_seconds),
         ],
         env=env,
         check=True,
@@ -105,9 +117,11 @@ def stop_pantsd(repo: Path) -> None:
             os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
 
 
-def measure(libraries: int, scratch: Path, venv: Path, runs: int) -> dict:
+def measure(
+    libraries: int, scratch: Path, venv: Path, runs: int, pytest_runs: int, test_seconds: float
+) -> dict:
     repo = scratch / f"monorepo-{libraries}"
-    graph = generate(repo, libraries)
+    graph = generate(repo, libraries, test_seconds)
     store = scratch / f"store-{libraries}"
     results: dict[str, list[float]] = {}
     test = ["./pants", "test", "::"]
@@ -153,13 +167,13 @@ def measure(libraries: int, scratch: Path, venv: Path, runs: int) -> dict:
     pythonpath = os.pathsep.join(str(p) for p in sorted((repo / "libs").glob("*/src")))
     env = {**os.environ, "PYTHONPATH": pythonpath, "PYTHONDONTWRITEBYTECODE": "1"}
     pytest = [str(venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider", *tests]
-    results["pytest"] = [timed(pytest, repo, env) for _ in range(runs)]
+    results["pytest"] = [timed(pytest, repo, env) for _ in range(pytest_runs)]
     print(f"[{libraries}] plain pytest {results['pytest']}", flush=True)
 
     return {
         "libraries": libraries,
         "layers": max(lib["layer"] for lib in graph) + 1,
-        "tests": 3 * libraries,
+        "tests": sum((repo / test).read_text().count("\ndef test_") for test in tests),
         "leaf": leaf["name"],
         "base_dependents": base["dependents"],
         "results": results,
@@ -201,44 +215,116 @@ def table(measured: list[dict]) -> str:
     )
 
 
+# Brickyard's own suite, from pytest's junit timings of its last full run: the median test
+# time of a library package's test file, the weight --test-seconds should be given.
+MEDIAN_LIBRARY_TEST_FILE_SECONDS = 2.35
+
+
+class Workload(NamedTuple):
+    """What the generated tests do, and the doc section that reports it."""
+
+    section: str
+    title: str
+    tests_each: str
+    description: str
+    base_change: str
+
+
+def workload(test_seconds: float, measured: list[dict]) -> Workload:
+    if test_seconds == 0:
+        return Workload(
+            section="monorepo-scale",
+            title="Monorepo scale",
+            tests_each="three pytest tests each",
+            description="Workload: trivial tests (arithmetic on small numbers, milliseconds per "
+            "library), the worst case for the leaf/pytest ratio; the section "
+            '"Monorepo scale, realistic tests" measures tests of real weight.',
+            base_change="which costs more than one plain pytest process.",
+        )
+    per_library = ", ".join(
+        f"{median(m['results']['pytest']) / m['libraries']:.2f} s at {m['libraries']}"
+        for m in measured
+    )
+    return Workload(
+        section="monorepo-scale-realistic",
+        title="Monorepo scale, realistic tests",
+        tests_each="four pytest tests each",
+        description=f"Workload: realistic tests (`--test-seconds {test_seconds:g}`): each "
+        f"library also has a test doing about {test_seconds:g} s of pure-Python work, a loop "
+        "whose length the generator calibrates on this machine and whose result the test "
+        "checks against a closed form. Why this weight: the test files of Brickyard's own "
+        f"library packages take a median of {MEDIAN_LIBRARY_TEST_FILE_SECONDS} s each "
+        "(pytest's junit timings of the last full run: 34 test files, 0.0-37.7 s), while the "
+        'trivial tests of the "Monorepo scale" section are the worst case for Pants\' fixed '
+        f"cost per run. Plain pytest's full run per library, as measured: {per_library} "
+        "libraries.",
+        base_change="run in parallel on the machine's cores, while plain pytest runs every "
+        "test in one process.",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--libraries", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--runs", type=int, default=3, help="runs of each warm measurement")
+    parser.add_argument(
+        "--pytest-runs",
+        type=int,
+        help="runs of the plain-pytest full run (default: --runs); 1 is enough when each "
+        "run takes minutes, as with --test-seconds",
+    )
+    parser.add_argument(
+        "--test-seconds",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="each library's tests do about S s of work (default 0: trivial tests, section "
+        f'"monorepo-scale"; S > 0 writes "monorepo-scale-realistic"; '
+        f"{MEDIAN_LIBRARY_TEST_FILE_SECONDS} is Brickyard's median library test file)",
+    )
     parser.add_argument("--keep", type=Path, help="generate into this directory and keep it")
     parser.add_argument("--note", default="", help="a sentence for the doc, e.g. what else ran")
     args = parser.parse_args()
+    if not math.isfinite(args.test_seconds) or args.test_seconds < 0:
+        parser.error(f"--test-seconds must be a finite number >= 0, got {args.test_seconds}")
+    pytest_runs = args.runs if args.pytest_runs is None else args.pytest_runs
+    if pytest_runs < 1:
+        parser.error(f"--pytest-runs must be at least 1, got {pytest_runs}")
 
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="brickyard-scale-") as tmp:
         scratch = args.keep or Path(tmp)
         scratch.mkdir(parents=True, exist_ok=True)
         venv = pytest_venv(scratch)
-        measured = [measure(n, scratch, venv, args.runs) for n in args.libraries]
+        measured = [
+            measure(n, scratch, venv, args.runs, pytest_runs, args.test_seconds)
+            for n in args.libraries
+        ]
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
-    body = f"""## Monorepo scale (tools/benchmarks/monorepo_scale.py)
+    shape = workload(args.test_seconds, measured)
+    pytest_runs_text = "one run" if pytest_runs == 1 else f"{pytest_runs} runs"
+    body = f"""## {shape.title} (tools/benchmarks/monorepo_scale.py)
 
 Synthetic monorepos from `tools/monorepo` (N libraries in about log2(N) layers, each using
-1-3 libraries below it, three pytest tests each), Pants 2.17.1 against plain pytest over
-the same tests in one venv. Medians of {args.runs} runs (cold: one run).
+1-3 libraries below it, {shape.tests_each}), Pants 2.17.1 against plain pytest over
+the same tests in one venv. Medians of {args.runs} runs (cold: one run; plain pytest: {pytest_runs_text}).
+{shape.description}
 Machine: {machine_line()} (load average {load_before:.1f} at the start).
 Goals: warm no-op under 3 s at 200 libraries; a one-leaf change under 25% of the plain-pytest full run.
 {args.note}
 
 {table(measured)}
-How to read it: the warm no-op and the one-leaf change are mostly Pants' fixed cost per
-run (client, pantsd, checking memoized results), so they barely grow with the number of
-libraries. Plain pytest has no incrementality, so its full run is also its cost for any
-change. The synthetic tests are trivial arithmetic, the worst case for the leaf/pytest ratio;
-with this repo's own test files (0.4-114 s each) the same fixed cost is a far smaller share.
-A change at the bottom layer re-runs every library that uses it, one sandboxed process per
-test file, which costs more than one plain pytest process.
+How to read it: the warm no-op is Pants' fixed cost per run (client, pantsd, checking
+memoized results) and the one-leaf change adds the tests of one library, so neither grows
+much with the number of libraries. Plain pytest has no incrementality, so its full run
+is also its cost for any change. A change at the bottom layer re-runs every library that
+uses it, one sandboxed process per test file, {shape.base_change}
 """
     print(body)
-    write_section("monorepo-scale", body)
+    write_section(shape.section, body)
 
 
 if __name__ == "__main__":
