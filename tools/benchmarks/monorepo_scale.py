@@ -58,8 +58,23 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
-def generate(target: Path, libraries: int, test_seconds: float) -> list[dict]:
+def calibrated_iterations(test_seconds: float) -> int:
+    """The generator's loop length for `test_seconds` of work, worked out once so that every
+    repository of the run carries the same work whatever else the machine did meanwhile."""
+    code = (
+        "from brickyard_monorepo.writer import workload_iterations; "
+        f"print(workload_iterations({test_seconds!r}))"
+    )
     env = {**os.environ, "PYTHONPATH": str(GENERATOR)}
+    completed = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    )
+    return int(completed.stdout)
+
+
+def generate(target: Path, libraries: int, test_seconds: float, iterations: int) -> list[dict]:
+    env = {**os.environ, "PYTHONPATH": str(GENERATOR)}
+    work = ["--test-seconds", str(test_seconds), "--test-iterations", str(iterations)]
     subprocess.run(
         [
             sys.executable,
@@ -69,8 +84,7 @@ def generate(target: Path, libraries: int, test_seconds: float) -> list[dict]:
             str(target),
             "--libraries",
             str(libraries),
-            "--test-seconds",
-            str(test_seconds),
+            *(work if iterations else []),
         ],
         env=env,
         check=True,
@@ -118,10 +132,16 @@ def stop_pantsd(repo: Path) -> None:
 
 
 def measure(
-    libraries: int, scratch: Path, venv: Path, runs: int, pytest_runs: int, test_seconds: float
+    libraries: int,
+    scratch: Path,
+    venv: Path,
+    runs: int,
+    pytest_runs: int,
+    test_seconds: float,
+    iterations: int,
 ) -> dict:
     repo = scratch / f"monorepo-{libraries}"
-    graph = generate(repo, libraries, test_seconds)
+    graph = generate(repo, libraries, test_seconds, iterations)
     store = scratch / f"store-{libraries}"
     results: dict[str, list[float]] = {}
     test = ["./pants", "test", "::"]
@@ -230,7 +250,7 @@ class Workload(NamedTuple):
     base_change: str
 
 
-def workload(test_seconds: float, measured: list[dict]) -> Workload:
+def workload(test_seconds: float, iterations: int, measured: list[dict]) -> Workload:
     if test_seconds == 0:
         return Workload(
             section="monorepo-scale",
@@ -251,8 +271,8 @@ def workload(test_seconds: float, measured: list[dict]) -> Workload:
         tests_each="four pytest tests each",
         description=f"Workload: realistic tests (`--test-seconds {test_seconds:g}`): each "
         f"library also has a test doing about {test_seconds:g} s of pure-Python work, a loop "
-        "whose length the generator calibrates on this machine and whose result the test "
-        "checks against a closed form. Why this weight: the test files of Brickyard's own "
+        f"of {iterations:,} iterations (calibrated once on this machine, the same in every "
+        "repository of the run) whose result the test checks against a closed form. Why this weight: the test files of Brickyard's own "
         f"library packages take a median of {MEDIAN_LIBRARY_TEST_FILE_SECONDS} s each "
         "(pytest's junit timings of the last full run: 34 test files, 0.0-37.7 s), while the "
         'trivial tests of the "Monorepo scale" section are the worst case for Pants\' fixed '
@@ -298,13 +318,15 @@ def main() -> None:
         scratch = args.keep or Path(tmp)
         scratch.mkdir(parents=True, exist_ok=True)
         venv = pytest_venv(scratch)
+        iterations = calibrated_iterations(args.test_seconds) if args.test_seconds else 0
+        print(f"workload loop: {iterations:,} iterations per library", flush=True)
         measured = [
-            measure(n, scratch, venv, args.runs, pytest_runs, args.test_seconds)
+            measure(n, scratch, venv, args.runs, pytest_runs, args.test_seconds, iterations)
             for n in args.libraries
         ]
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
-    shape = workload(args.test_seconds, measured)
+    shape = workload(args.test_seconds, iterations, measured)
     pytest_runs_text = "one run" if pytest_runs == 1 else f"{pytest_runs} runs"
     body = f"""## {shape.title} (tools/benchmarks/monorepo_scale.py)
 

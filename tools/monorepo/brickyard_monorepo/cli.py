@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
         "calibrated on this machine, so the tests weigh what real ones do (default 0: "
         "trivial tests only, the worst case for an incremental runner's fixed cost)",
     )
+    gen.add_argument(
+        "--test-iterations",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --test-seconds: use this loop length instead of calibrating one, so "
+        "repositories generated for one benchmark carry the same work",
+    )
     return parser
 
 
@@ -65,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             git=not args.no_git,
             test_seconds=args.test_seconds,
+            test_iterations=args.test_iterations,
         )
     except GenerateError as error:
         print(f"monorepo: error: {error}", file=sys.stderr)

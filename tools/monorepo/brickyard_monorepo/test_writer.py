@@ -82,6 +82,34 @@ def test_the_workload_test_passes_and_catches_a_wrong_loop(
     assert "test_workload_sums_every_term" in completed.stdout
 
 
+def test_a_fixed_loop_length_is_used_as_given_and_its_tests_pass(
+    tmp_path: Path, source_repo: Path
+) -> None:
+    # A benchmark calibrates once and gives every repository it generates the same work.
+    target = tmp_path / "mono"
+    graph = generate(target, 3, source_repo, git=False, test_seconds=1, test_iterations=12_345)
+    tests = [(target / test).read_text() for test in generated_test_files(target, graph)]
+    assert all("core.workload(12_345)" in text for text in tests)
+    completed = _run_tests(target, graph)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "12 passed" in completed.stdout
+
+
+@pytest.mark.parametrize(("seconds", "iterations"), [(1.0, 0), (0.0, 100)])
+def test_a_loop_length_needs_test_seconds_and_at_least_one_iteration(
+    tmp_path: Path, source_repo: Path, seconds: float, iterations: int
+) -> None:
+    with pytest.raises(GenerateError, match="--test-iterations must be at least 1"):
+        generate(
+            tmp_path / "mono",
+            3,
+            source_repo,
+            git=False,
+            test_seconds=seconds,
+            test_iterations=iterations,
+        )
+
+
 @pytest.mark.parametrize("seconds", [-0.5, math.nan, math.inf])
 def test_test_seconds_must_be_finite_and_not_negative(
     tmp_path: Path, source_repo: Path, seconds: float

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import statistics
 import subprocess
 import time
 import tomllib
@@ -34,8 +35,10 @@ from brickyard_monorepo.graph import SyntheticLibrary, build_graph
 NAMESPACE = "gen"
 MODULUS = 1_000_003
 PYTEST_REQUIREMENT = "pytest>=9,<10"
-# How long each timing of the workload's loop runs while calibrating it.
-CALIBRATION_SECONDS = 0.05
+# How long each timing of the workload's loop runs while calibrating it, and how many
+# timings are taken: long and many enough that a busy moment does not skew the median.
+CALIBRATION_SECONDS = 0.2
+CALIBRATION_TIMINGS = 5
 
 PANTS_TOML = Template("""\
 # A synthetic monorepo written by tools/monorepo in Brickyard ($libraries libraries).
@@ -105,13 +108,15 @@ $workload''')
 
 # Real CPU work with an exact answer: the generator knows the sum in closed form (see
 # _Model.workload), so the test checks every iteration without the generator running it.
+# The running total stays below MODULUS so every iteration costs the same, and a short
+# calibration run predicts a long one.
 WORKLOAD = '''\
 def workload(n: int) -> int:
-    """The sum of (FACTOR * i + OFFSET) * i over range(n), one term at a time."""
-    factor, offset = FACTOR, OFFSET
+    """The sum of (FACTOR * i + OFFSET) * i over range(n) modulo MODULUS, term by term."""
+    factor, offset, modulus = FACTOR, OFFSET, MODULUS
     total = 0
     for i in range(n):
-        total += (factor * i + offset) * i
+        total = (total + (factor * i + offset) * i) % modulus
     return total
 '''
 
@@ -179,22 +184,24 @@ class _Model:
     def workload(self, name: str, n: int) -> int:
         """WORKLOAD's loop in closed form: FACTOR * sum(i * i) + OFFSET * sum(i), i < n."""
         lib = self.by_name[name]
-        return _factor(lib) * (n - 1) * n * (2 * n - 1) // 6 + _offset(lib) * n * (n - 1) // 2
+        exact = _factor(lib) * (n - 1) * n * (2 * n - 1) // 6 + _offset(lib) * n * (n - 1) // 2
+        return exact % MODULUS
 
 
 def workload_iterations(seconds: float) -> int:
     """How many iterations of WORKLOAD's loop take about `seconds` on this machine."""
     # The very text the libraries get, so the timing is of the same code, with the
     # constants of a library in the middle of a 200-library repository.
-    namespace: dict[str, Any] = {"FACTOR": 101, "OFFSET": 701}
+    namespace: dict[str, Any] = {"FACTOR": 101, "OFFSET": 701, "MODULUS": MODULUS}
     exec(WORKLOAD, namespace)
     workload: Callable[[int], int] = namespace["workload"]
     n = 1_000
     while (elapsed := _time(workload, n)) < CALIBRATION_SECONDS:
         n *= 2
-    # The fastest of a few timings: the least disturbed by whatever else the machine runs.
-    fastest = min(elapsed, *(_time(workload, n) for _ in range(3)))
-    return max(1, round(seconds * n / fastest))
+    typical = statistics.median(
+        [elapsed, *(_time(workload, n) for _ in range(CALIBRATION_TIMINGS - 1))]
+    )
+    return max(1, round(seconds * n / typical))
 
 
 def _time(workload: Callable[[int], int], n: int) -> float:
@@ -282,11 +289,13 @@ def generate(
     seed: int = 8,
     git: bool = True,
     test_seconds: float = 0.0,
+    test_iterations: int | None = None,
 ) -> list[SyntheticLibrary]:
     """Writes the monorepo into `target` (which must not exist or be empty).
 
     `test_seconds` > 0 gives each library a test that does about that much work; 0 keeps
-    the trivial tests only.
+    the trivial tests only. `test_iterations` fixes the work's loop length instead of
+    calibrating it here, so that repositories of different sizes carry the same work.
     """
     if libraries < 1:
         raise GenerateError(f"--libraries must be at least 1, got {libraries}")
@@ -304,7 +313,14 @@ def generate(
             )
     graph = build_graph(libraries, seed)
     model = _Model(graph)
-    iterations = workload_iterations(test_seconds) if test_seconds > 0 else 0
+    if test_iterations is not None and (test_iterations < 1 or test_seconds <= 0):
+        raise GenerateError(
+            f"--test-iterations must be at least 1 and go with --test-seconds > 0, got "
+            f"{test_iterations} iterations for {test_seconds} s"
+        )
+    iterations = 0
+    if test_seconds > 0:
+        iterations = test_iterations or workload_iterations(test_seconds)
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source_repo / "pants", target / "pants")
     _write(
