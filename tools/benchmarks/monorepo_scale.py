@@ -232,6 +232,7 @@ def table(measured: list[dict]) -> str:
         + "\n".join(rows)
         + "\n\nAll runs (s):\n\n"
         + detail
+        + "\n"
     )
 
 
