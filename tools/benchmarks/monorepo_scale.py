@@ -18,7 +18,7 @@ Two workloads, each with its own section of docs/benchmarks.md:
   free, the worst case for Pants' fixed cost per run;
 - realistic tests (`--test-seconds S`, section "monorepo-scale-realistic"): each library
   gets a fourth test doing about S s of pure-Python work, calibrated by the generator.
-  2.35 s is the median test file of Brickyard's own library packages.
+  1.69 s is the median test file of Brickyard's own library packages.
 
 Usage: python3 tools/benchmarks/monorepo_scale.py [--libraries 10 50 200] [--runs N]
        [--test-seconds S] [--pytest-runs N]
@@ -238,7 +238,7 @@ def table(measured: list[dict]) -> str:
 
 # Brickyard's own suite, from pytest's junit timings of its last full run: the median test
 # time of a library package's test file, the weight --test-seconds should be given.
-MEDIAN_LIBRARY_TEST_FILE_SECONDS = 2.35
+MEDIAN_LIBRARY_TEST_FILE_SECONDS = 1.69
 
 
 class Workload(NamedTuple):

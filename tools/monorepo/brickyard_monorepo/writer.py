@@ -9,7 +9,7 @@ requirement; the lockfile for it ships with this tool.
 By default every test is trivial arithmetic, which makes a whole plain-pytest run nearly
 free: the worst case for an incremental runner, whose fixed cost per run is then most of
 what it spends. Real test files do real work (Brickyard's own library test files take a
-median of 2.35 s each), so `test_seconds` gives each library a pure-Python `workload(n)`
+median of 1.69 s each), so `test_seconds` gives each library a pure-Python `workload(n)`
 and a fourth test that checks it, with `n` calibrated here so that one library's tests
 take about that many seconds on this machine.
 """
