@@ -74,7 +74,12 @@ def calibrated_iterations(test_seconds: float) -> int:
 
 def generate(target: Path, libraries: int, test_seconds: float, iterations: int) -> list[dict]:
     env = {**os.environ, "PYTHONPATH": str(GENERATOR)}
-    work = ["--test-seconds", str(test_seconds), "--test-iterations", str(iterations)]
+    # No iterations: the generator's default, trivial tests.
+    work = (
+        ["--test-seconds", str(test_seconds), "--test-iterations", str(iterations)]
+        if iterations
+        else []
+    )
     subprocess.run(
         [
             sys.executable,
@@ -84,7 +89,7 @@ def generate(target: Path, libraries: int, test_seconds: float, iterations: int)
             str(target),
             "--libraries",
             str(libraries),
-            *(work if iterations else []),
+            *work,
         ],
         env=env,
         check=True,
