@@ -11,7 +11,7 @@ import os
 import platform
 import statistics
 import subprocess
-import tempfile
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,13 @@ REPO = Path(
         ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
     ).stdout.strip()
 )
+# Most scripts run with plain python3 (they drive ./pants themselves); brickyard.core needs
+# no third-party package, so its sources import as they are. Under `./pants run` the copy
+# Pants bundles comes first on the path.
+sys.path.append(str(REPO / "packages/core/src"))
+
+from brickyard.core import write_file  # noqa: E402
+
 BENCHMARKS_MD = REPO / "docs" / "benchmarks.md"
 HEADER = "# Benchmarks\n\nEach section is written by the script it names; re-run it to refresh.\n"
 
@@ -66,8 +73,4 @@ def write_section(name: str, body: str) -> Path:
         text = before + section + after
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
-    BENCHMARKS_MD.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=BENCHMARKS_MD.parent, delete=False) as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, BENCHMARKS_MD)
-    return BENCHMARKS_MD
+    return write_file(BENCHMARKS_MD, text)

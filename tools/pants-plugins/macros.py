@@ -18,9 +18,9 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
     - sources and their package data: every non-Python file beside them, including the
       `py.typed` marker (the library ships type information), templates and samples;
     - a wheel + sdist whose metadata comes from here and from the library README, published
-      to the private index by `./pants publish` (tools/release checks all, then publishes
-      in dependency order). `version` here is the library's single source of truth
-      (tools/release bumps it).
+      to the private index by `./pants publish` (`./pants run tools/dev -- release publish`
+      checks all, then publishes in dependency order). `version` here is the library's
+      single source of truth (`release --apply` bumps it).
     """
     resources(
         name="package_data",
@@ -75,16 +75,6 @@ def brickyard_tests(**kwargs):
     # warn in a library whose tests need no conftest.py.
     python_test_utils(name="test_utils")
     python_tests(name="tests", **kwargs)
-
-
-def brickyard_tool_sources(package, **kwargs):
-    """The code of a repo tool, called from tools/<tool>/BUILD: every module of its package
-    `package` (e.g. brickyard_scaffold) but the tests and their shared fixtures."""
-    python_sources(
-        name="src",
-        sources=[f"{package}/*.py", f"!{package}/test_*.py", f"!{package}/conftest.py"],
-        **kwargs,
-    )
 
 
 def brickyard_layering(layers):

@@ -1,7 +1,7 @@
 """Brickyard's scheduled jobs as Airflow DAGs, one per job.
 
-Generated from shared-config/schedules.toml by brickyard_schedules; do not edit.
-Regenerate: ./pants run tools/schedules/brickyard_schedules/cli.py -- generate
+Generated from shared-config/schedules.toml; do not edit.
+Regenerate: ./pants run tools/dev -- schedules generate
 
 Any non-zero exit fails the task and Airflow retries it `retries` times whatever the code:
 retries are meant for exit 75 (try again later); 1, 64, 65 and 78 fail again and need a
@@ -18,12 +18,7 @@ from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, CronTriggerTimetable
 
 
-def day_before(moment: datetime, zone: str) -> str:
-    """The {as_of} day of a run: the calendar day before `moment` in `zone`."""
-    return (moment.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)).isoformat()
-
-
-# environment: BRICKYARD_ENV BRICKYARD_DATABASE_URL
+# environment: BRICKYARD_ENV
 with DAG(
     dag_id="brickyard_daily",
     description="packages/jobs:daily",
@@ -31,7 +26,6 @@ with DAG(
     start_date=datetime(2024, 1, 1, tzinfo=ZoneInfo("Europe/Amsterdam")),
     catchup=False,
     max_active_runs=1,
-    user_defined_macros={"day_before": day_before},
     default_args={
         "owner": "data-platform@brickyard.example",
         "retries": 6,
@@ -47,7 +41,7 @@ with DAG(
     )
 
 
-# environment: BRICKYARD_ENV BRICKYARD_DATABASE_URL
+# environment: BRICKYARD_ENV
 with DAG(
     dag_id="brickyard_train",
     description="packages/jobs:train",
@@ -55,7 +49,6 @@ with DAG(
     start_date=datetime(2024, 1, 1, tzinfo=ZoneInfo("Europe/Amsterdam")),
     catchup=False,
     max_active_runs=1,
-    user_defined_macros={"day_before": day_before},
     default_args={
         "owner": "data-platform@brickyard.example",
         "retries": 2,

@@ -1,4 +1,4 @@
-"""`./pants run tools/monorepo:monorepo -- generate DIR --libraries N [--seed S] [--test-seconds SECONDS]`.
+"""`./pants run tools/monorepo -- generate DIR --libraries N [--seed S] [--test-seconds SECONDS]`.
 
 Exit codes: 0 written, 1 refused (the message says why), 2 bad usage.
 """

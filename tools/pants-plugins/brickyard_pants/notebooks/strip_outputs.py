@@ -5,36 +5,33 @@ git holds only what people wrote."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from pants.backend.python.subsystems.python_tool_base import PythonToolBase
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.target_types import ConsoleScript
 from pants.backend.python.util_rules import pex
 from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.pex import PexRequest, VenvPex, VenvPexProcess
+from pants.backend.python.util_rules.pex_requirements import PexRequirements, Resolve
 from pants.core.goals.fmt import FmtResult, FmtTargetsRequest
 from pants.core.util_rules.partitions import PartitionerType
 from pants.engine.process import ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import FieldSet
 from pants.option.option_types import SkipOption
+from pants.option.subsystem import Subsystem
 from pants.util.logging import LogLevel
 from pants.util.strutil import pluralize
 
 from brickyard_pants.notebooks.target_types import NotebookSourceField
 
 
-class NbStripOut(PythonToolBase):
+class NbStripOut(Subsystem):
     options_scope = "nbstripout"
     name = "nbstripout"
-    help = "Strips outputs from notebooks (https://github.com/kynan/nbstripout)."
-
-    default_version = "nbstripout>=0.7"
-    default_main = ConsoleScript("nbstripout")
-    default_requirements: ClassVar[list[str]] = ["nbstripout>=0.7"]
-    # Only used without `install_from_resolve`, which pants.toml always sets.
-    default_lockfile_resource = ("brickyard_pants.notebooks", "nbstripout.lock")
+    help = (
+        "Strips outputs from notebooks (https://github.com/kynan/nbstripout), installed from "
+        "the default resolve: the pin the notebook environment and a local git filter use."
+    )
 
     skip = SkipOption("fmt", "lint")
 
@@ -54,13 +51,20 @@ class NbStripOutRequest(FmtTargetsRequest):
 
 @rule(desc="Strip notebook outputs with nbstripout", level=LogLevel.DEBUG)
 async def strip_notebook_outputs(
-    request: NbStripOutRequest.Batch, nbstripout: NbStripOut, python_setup: PythonSetup
+    request: NbStripOutRequest.Batch, python_setup: PythonSetup
 ) -> FmtResult:
     tool = await Get(
         VenvPex,
-        PexRequest,
-        nbstripout.to_pex_request(
-            interpreter_constraints=InterpreterConstraints(python_setup.interpreter_constraints)
+        PexRequest(
+            output_filename="nbstripout.pex",
+            internal_only=True,
+            requirements=PexRequirements(
+                ["nbstripout"],
+                from_superset=Resolve(python_setup.default_resolve, use_entire_lockfile=False),
+                description_of_origin="the nbstripout formatter",
+            ),
+            interpreter_constraints=InterpreterConstraints(python_setup.interpreter_constraints),
+            main=ConsoleScript("nbstripout"),
         ),
     )
     result = await Get(
@@ -80,4 +84,4 @@ async def strip_notebook_outputs(
 
 
 def rules():
-    return [*collect_rules(), *NbStripOutRequest.rules(), *pex.rules()]
+    return [*collect_rules(), *NbStripOut.rules(), *NbStripOutRequest.rules(), *pex.rules()]

@@ -1,3 +1,0 @@
-from brickyard_depgraph.cli import main
-
-raise SystemExit(main())

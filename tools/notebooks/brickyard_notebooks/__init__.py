@@ -1,1 +1,0 @@
-"""Notebook tooling: promote exported notebook cells into a workspace library."""

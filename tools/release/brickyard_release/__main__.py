@@ -1,3 +1,0 @@
-from brickyard_release.cli import main
-
-raise SystemExit(main())

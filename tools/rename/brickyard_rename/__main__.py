@@ -1,3 +1,0 @@
-from brickyard_rename.cli import main
-
-raise SystemExit(main())

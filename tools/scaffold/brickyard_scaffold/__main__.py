@@ -1,3 +1,0 @@
-from brickyard_scaffold.cli import main
-
-raise SystemExit(main())
