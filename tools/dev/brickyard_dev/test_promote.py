@@ -35,6 +35,10 @@ assert math.isclose(scaled_hypot(1, 1), 2 * math.sqrt(2))
 
 @pytest.fixture
 def workspace(scratch_workspace: Path) -> Path:
+    for library in ("ingest", "features", "models"):
+        (scratch_workspace / "packages" / library / "src" / "brickyard" / library).mkdir(
+            parents=True
+        )
     (scratch_workspace / "notebooks").mkdir()
     return scratch_workspace
 

@@ -16,8 +16,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from brickyard_dev.conda import standin_solver
 from brickyard_dev.conda.records import Records, write_channel
-from brickyard_dev.conda.standin_solver import CHANNELS_VARIABLE
 from brickyard_dev.errors import DevError
 
 STANDIN_NAME = "brickyard-rattler-standin"
@@ -30,7 +30,7 @@ def write_standin(directory: Path) -> Path:
     exe.write_text(
         "#!/bin/sh\n"
         "# STAND-IN for conda (not conda/mamba/micromamba): py-rattler over local repodata.\n"
-        f'exec "{sys.executable}" -m brickyard_dev.conda.standin_solver "$@"\n'
+        f'exec "{sys.executable}" "{standin_solver.__file__}" "$@"\n'
     )
     exe.chmod(exe.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return exe
@@ -41,7 +41,7 @@ def child_environment(channels: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-        CHANNELS_VARIABLE: str(channels),
+        standin_solver.CHANNELS_VARIABLE: str(channels),
     }
 
 

@@ -44,7 +44,7 @@ def test_check_lists_stale_files_without_writing(
     assert _schedules(repo_copy, "generate", "--check") == 1
     output = capsys.readouterr().out
     assert f"out of date: {timer}" in output
-    assert "1 stale file(s); run: ./pants run tools/dev -- schedules generate" in output
+    assert "4 stale file(s); run: ./pants run tools/dev -- schedules generate" in output
     assert timer.read_text(encoding="utf-8") == before
 
     assert _schedules(repo_copy, "generate") == 0
