@@ -44,8 +44,8 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
     root = workspace.root
     dot_path = root / args.output.with_suffix(".dot")
     svg_path = root / args.output.with_suffix(".svg")
-    libraries = workspace.libraries()
-    source = dot_source(libraries, workspace.layering.layers)
+    library_graph = workspace.libraries()
+    source = dot_source(library_graph, workspace.layering.layers)
     shown = f"{dot_path.relative_to(root)} / {svg_path.relative_to(root)}"
     if args.check:
         reasons = stale(
@@ -65,8 +65,9 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
     with atomic_files() as stage:
         stage(dot_path, source)
         stage(svg_path, svg)
-    edges = sum(len(used) for used in libraries.requires.values())
-    print(f"graph: wrote {shown} ({len(libraries.libraries)} libraries, {edges} dependencies)")
+    edges = sum(len(used) for used in library_graph.requires.values())
+    count = len(library_graph.libraries)
+    print(f"graph: wrote {shown} ({count} libraries, {edges} dependencies)")
     return 0
 
 
