@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from brickyard.core import WriteError
 from brickyard.jobs.errors import AlreadyRunningError
 
 
@@ -20,9 +21,13 @@ from brickyard.jobs.errors import AlreadyRunningError
 def single_instance(
     lock_dir: Path, job: str, as_of: str, timeout_seconds: float = 0
 ) -> Iterator[Path]:
-    lock_dir.mkdir(parents=True, exist_ok=True)
     path = lock_dir / f"{job}-{as_of}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        # The output directory is not writable: say so, as any other output would.
+        raise WriteError(path, error) from error
     try:
         deadline = time.monotonic() + timeout_seconds
         while True:

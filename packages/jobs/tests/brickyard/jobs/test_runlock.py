@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from brickyard.jobs.errors import AlreadyRunningError, ExitCode
+from brickyard.core import ExitCode, WriteError
+from brickyard.jobs.errors import AlreadyRunningError
 from brickyard.jobs.runlock import single_instance
 
 
@@ -54,3 +55,13 @@ def test_lock_is_released_when_holder_is_killed(tmp_path: Path) -> None:
     assert process.returncode == -9
     with single_instance(tmp_path, "daily", "2015-12-31"):
         pass
+
+
+def test_a_lock_that_cannot_be_created_is_a_write_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "locks").write_text("a file where the lock directory should be")
+    with (
+        pytest.raises(WriteError, match=r"cannot write .*locks/daily-2015-12-31\.lock") as raised,
+        single_instance(tmp_path / "locks", "daily", "2015-12-31"),
+    ):
+        pass
+    assert raised.value.exit_code == ExitCode.CANT_CREATE
