@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from brickyard.ingest.contracts import Contract
@@ -67,12 +66,15 @@ __all__ = [
 class IncrementalResult:
     """One incremental load: what this run read, and the dataset every run so far has loaded.
 
-    ``run`` holds this run's rows (its reads, accepts and rejects). ``total`` holds every
-    run's accepted rows and the whole quarantine, with the counts one read of the whole
-    source would give. ``watermark_before`` is None on a first (or full) load.
+    ``run`` holds this run's rows (its reads, accepts and rejects). ``read_again`` of them
+    were read by an earlier run too, rows whose place cannot be known (an unreadable
+    watermark, a line that cannot be split); the others are new. ``total`` holds every run's
+    accepted rows and the whole quarantine, with the counts one read of the whole source
+    would give. ``watermark_before`` is None on a first (or full) load.
     """
 
     run: IngestResult
+    read_again: int
     total: IngestResult
     watermark_before: Any
     watermark_after: Any
@@ -131,14 +133,18 @@ def _previous_total(
         f"{state_file} says {name!r} is loaded up to {_encode(watermark)}, but {{problem}}; "
         f"restore the outputs, or remove {name!r} from {state_file} to reload the whole source"
     )
-    missing = [path.name for path in (paths.accepted, paths.rejected, paths.report) if not path.exists()]
+    missing = [
+        path.name for path in (paths.accepted, paths.rejected, paths.report) if not path.exists()
+    ]
     if missing:
-        raise IngestError(reload.format(problem=f"{', '.join(missing)} missing in {paths.report.parent}"))
+        raise IngestError(
+            reload.format(problem=f"{', '.join(missing)} missing in {paths.report.parent}")
+        )
     report = read_report(paths)
     total = report.get("total")
     if not isinstance(total, dict):
         raise IngestError(
-            reload.format(problem=f"{paths.report.name} has no \"total\" (an older format)")
+            reload.format(problem=f'{paths.report.name} has no "total" (an older format)')
         )
     accepted = _previous_accepted(paths.accepted, contract)
     rejected = read_rejects(paths.rejected, contract)
@@ -157,7 +163,9 @@ def _previous_total(
         accepted=accepted,
         rejected=rejected,
         read_count=int(total["read"]),
-        reject_counts={name: int(total["rejected_by_reason"].get(name, 0)) for name in REJECT_CATEGORIES},
+        reject_counts={
+            name: int(total["rejected_by_reason"].get(name, 0)) for name in REJECT_CATEGORIES
+        },
         dropped_columns=tuple(report.get("dropped_columns", ())),
         max_watermark=watermark,
     )
@@ -182,8 +190,11 @@ def _row_keys(rejected: pa.Table) -> list[tuple[str, int]]:
     return list(zip(rejected["_source"].to_pylist(), rejected["_line"].to_pylist(), strict=True))
 
 
-def _accumulate(previous: IngestResult, run: IngestResult, failures: pa.Array) -> IngestResult:
-    """`previous` with `run` added: its accepted rows appended, its rejects merged in.
+def _accumulate(
+    previous: IngestResult, run: IngestResult, failures: pa.Array
+) -> tuple[IngestResult, int]:
+    """`previous` with `run` added: its accepted rows appended, its rejects merged in; and
+    how many rows `run` read again.
 
     A reject of `run` read from the same source and line as an earlier one is that row read
     again (its watermark cannot be read): it replaces the earlier entry, and is counted once.
@@ -195,15 +206,16 @@ def _accumulate(previous: IngestResult, run: IngestResult, failures: pa.Array) -
     )
     new = pa.array([key not in before for key in _row_keys(run.rejected)], pa.bool_())
     new_counts = category_counts(failures.filter(new))
+    read_again = previous.rejected_count - kept.num_rows
     rejected = pa.concat_tables([kept, run.rejected])
     order = np.argsort(rejected["_line"].to_numpy(), kind="stable")
-    return IngestResult(
+    total = IngestResult(
         contract=run.contract,
         source=run.source,
         format=run.format,
         accepted=pa.concat_tables([previous.accepted, run.accepted]),
         rejected=rejected.take(pa.array(order)).combine_chunks(),
-        read_count=previous.read_count + run.read_count - (previous.rejected_count - kept.num_rows),
+        read_count=previous.read_count + run.read_count - read_again,
         reject_counts={
             name: previous.reject_counts.get(name, 0) + new_counts[name]
             for name in REJECT_CATEGORIES
@@ -214,6 +226,7 @@ def _accumulate(previous: IngestResult, run: IngestResult, failures: pa.Array) -
             default=None,
         ),
     )
+    return total, read_again
 
 
 def ingest_incremental(
@@ -245,17 +258,16 @@ def ingest_incremental(
         _decode(state[name], resolved, resolved.watermark, state_file) if name in state else None
     )
     previous = (
-        None
-        if stored is None
-        else _previous_total(paths, resolved, state_file, name, stored)
+        None if stored is None else _previous_total(paths, resolved, state_file, name, stored)
     )
     run, failures = read_checked(source, resolved, format, stored)
     if run.read_count == 0:
-        return IncrementalResult(run, previous or run, stored, stored)
-    total = run if previous is None else _accumulate(previous, run, failures)
+        return IncrementalResult(run, 0, previous or run, stored, stored)
+    total, read_again = (run, 0) if previous is None else _accumulate(previous, run, failures)
     advanced = total.max_watermark
     report = {
         **report_of(run, total, paths, name),
+        "read_again": read_again,
         "total": {
             key: value
             for key, value in total.summary().items()
@@ -270,4 +282,4 @@ def ingest_incremental(
         else {}
     )
     write_tables(total, paths, report, also=state_update)
-    return IncrementalResult(run, total, stored, advanced)
+    return IncrementalResult(run, read_again, total, stored, advanced)

@@ -140,6 +140,7 @@ def test_rows_with_unreadable_watermarks_are_quarantined_every_run(
     assert pq.read_table(out_dir / "seattle_weather.parquet").num_rows == 3
     assert load_watermarks(state) == {"seattle_weather": "2012-01-03"}
     # Read on every run, quarantined and counted once.
+    assert second.read_again == 1
     assert (second.total.read_count, second.total.rejected_count) == (4, 1)
     assert second.total.reject_counts["type"] == 1
     assert len((out_dir / "seattle_weather.rejects.csv").read_text().splitlines()) == 2
@@ -168,7 +169,7 @@ def test_the_quarantine_of_every_run_is_kept_and_totals_equal_one_full_read(
 
     assert (day_one.run.read_count, day_one.run.rejected_count) == (12, 3)
     # The 20 new lines, and the two rows whose place cannot be known, once more.
-    assert (day_two.run.read_count, day_two.run.rejected_count) == (22, 3)
+    assert (day_two.run.read_count, day_two.read_again, day_two.run.rejected_count) == (22, 2, 3)
     assert day_two.total.read_count == full.read_count == 32
     assert day_two.total.accepted.equals(full.accepted)
     assert day_two.total.rejected.equals(full.rejected)
@@ -178,7 +179,9 @@ def test_the_quarantine_of_every_run_is_kept_and_totals_equal_one_full_read(
     total = json.loads((out_dir / "seattle_weather.ingest.json").read_text())["total"]
     assert total == {
         key: value
-        for key, value in json.loads((tmp_path / "full/seattle_weather.ingest.json").read_text()).items()
+        for key, value in json.loads(
+            (tmp_path / "full/seattle_weather.ingest.json").read_text()
+        ).items()
         if key in total
     }
 
@@ -225,9 +228,7 @@ def test_outputs_that_do_not_match_the_watermark_are_refused(
     with pytest.raises(IngestError, match=problem) as refused:
         ingest_incremental(source, seattle_contract, out_dir, state)
 
-    assert f"remove 'seattle_weather' from {state} to reload the whole source" in str(
-        refused.value
-    )
+    assert f"remove 'seattle_weather' from {state} to reload the whole source" in str(refused.value)
 
 
 def test_contract_without_watermark_is_refused(

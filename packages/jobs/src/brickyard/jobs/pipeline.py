@@ -53,7 +53,7 @@ from brickyard.ingest import (
     seattle_weather_path,
 )
 from brickyard.jobs.errors import ConfigError, DataError, NotYetAvailableError
-from brickyard.jobs.runlock import single_instance
+from brickyard.jobs.runlock import exclusive, single_instance
 from brickyard.jobs.settings import Settings, default_config_dir
 from brickyard.models import (
     IncompatibleModelError,
@@ -79,6 +79,9 @@ SAMPLE_PREFIX = "sample:"
 REPORT_WINDOW_DAYS = 90
 # Dataset -> the largest watermark read so far, beside the ingest outputs it describes.
 WATERMARKS_FILE = "watermarks.json"
+# Two jobs (say train and daily) must not add to a dataset at once, or one's rows could be
+# lost; an ingest takes seconds, so the second waits for the first rather than failing.
+INGEST_LOCK_WAIT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,12 @@ def _ingest(run: Run) -> None:
     settings = run.context.settings
     contract = load_contract(run.context.config_root / settings.dataset.contract)
     out_dir = run.context.output_dir / "ingest"
+    lock = run.context.output_dir / ".locks" / f"ingest-{settings.dataset.name}.lock"
     try:
-        with _source(settings.dataset.source) as source:
+        with (
+            exclusive(lock, f"an ingest of {settings.dataset.name}", INGEST_LOCK_WAIT_SECONDS),
+            _source(settings.dataset.source) as source,
+        ):
             result = ingest_incremental(
                 source,
                 contract,
