@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from brickyard.core import ExitCode
 from brickyard.jobs.cli import daily_main, pipeline_main, train_main
-from brickyard.jobs.errors import ExitCode
 
 
 def test_pipeline_writes_report_and_summary_from_embedded_data(tmp_path: Path) -> None:

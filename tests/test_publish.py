@@ -40,7 +40,7 @@ from brickyard_release.publishing import (
     read_metadata,
 )
 
-LIBRARIES = ("ingest", "features", "models", "reporting", "jobs")
+LIBRARIES = ("core", "ingest", "features", "models", "reporting", "jobs")
 USER, PASSWORD = "publisher", "correct-horse-battery-staple"
 # Only what pip needs to reach PyPI or a mirror, for the one-off download of the pins.
 NETWORK_VARIABLES = (

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from brickyard.core import ExitCode
 from brickyard.jobs.cli import pipeline_main
-from brickyard.jobs.errors import ExitCode
 
 AS_OF = "2014-06-30"
 OUTPUTS = ("report.html", "summary.json", "forecast.csv")

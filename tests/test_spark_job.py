@@ -11,8 +11,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from brickyard.core import ExitCode
 from brickyard.jobs.cli import daily_main, pipeline_main, train_main
-from brickyard.jobs.errors import ExitCode
 
 SPARK = ["--engine", "spark", "--spark-master", "local[2]"]
 AS_OF = "2015-12-31"

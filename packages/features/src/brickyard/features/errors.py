@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from brickyard.core import BrickyardError
 
-class FeaturesError(Exception):
+
+class FeaturesError(BrickyardError):
     """Base class of every error raised by brickyard.features."""
 
 

@@ -16,7 +16,7 @@ from brickyard.ingest.outputs import OutputPaths, write_outputs
 from brickyard.ingest.pipeline import ingest, read_source
 from brickyard.ingest.quarantine import REJECT_CATEGORIES, IngestResult
 from brickyard.ingest.samples import seattle_weather_path
-from brickyard.ingest.watermark import ingest_incremental, load_watermarks
+from brickyard.ingest.watermark import IncrementalResult, ingest_incremental, load_watermarks
 
 if TYPE_CHECKING:
     from brickyard.ingest.synthetic import generate_weather
@@ -26,6 +26,7 @@ __all__ = [
     "ColumnSpec",
     "Contract",
     "ContractError",
+    "IncrementalResult",
     "IngestError",
     "IngestResult",
     "OutputPaths",

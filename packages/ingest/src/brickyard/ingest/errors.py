@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from brickyard.core import BrickyardError
 
-class IngestError(Exception):
+
+class IngestError(BrickyardError):
     """A source cannot be ingested as a whole.
 
     Raised for whole-file problems (missing, empty or corrupt file, missing or unexpected

@@ -7,18 +7,15 @@ For a dataset ``name`` in ``out_dir``:
   written, with its header even when nothing was rejected;
 * ``name.ingest.json`` - counts and provenance.
 
-All three are first written to temporary files in ``out_dir`` and fsynced; only then are they
-moved into place with ``os.replace``. A failure before that point removes the temporary files
-and leaves any previous outputs exactly as they were.
+The three files are replaced together with ``brickyard.core.atomic_files``: a failure leaves
+the previous outputs exactly as they were and no temporary file behind.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +24,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from brickyard.core import atomic_files
+from brickyard.ingest.contracts import Contract
 from brickyard.ingest.errors import IngestError
-from brickyard.ingest.quarantine import IngestResult
+from brickyard.ingest.quarantine import IngestResult, rejects_schema
 
 __all__ = [
     "OutputPaths",
@@ -60,77 +59,80 @@ def output_paths(out_dir: str | os.PathLike[str], dataset_name: str) -> OutputPa
     )
 
 
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
+def json_text(data: Mapping[str, Any]) -> str:
+    """JSON with sorted keys and a trailing newline, so equal data gives equal bytes."""
+    return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def read_report(paths: OutputPaths) -> dict[str, Any]:
+    """The ingest JSON report written with `paths` (an empty dict if there is none)."""
     try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-@contextmanager
-def staged_files(directory: Path) -> Iterator[Callable[[Path, Callable[[Path], None]], None]]:
-    """Stage files next to their targets and move them all into place only on success.
-
-    The yielded ``stage(target, write)`` calls ``write(temporary_path)``; the temporary file is
-    fsynced. When the block ends without an exception every staged file replaces its target;
-    otherwise all staged files are deleted and the targets are untouched.
-    """
-    staged: list[tuple[Path, Path]] = []
-
-    def stage(target: Path, write: Callable[[Path], None]) -> None:
-        descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        os.close(descriptor)
-        temporary = Path(name)
-        staged.append((temporary, target))
-        write(temporary)
-        with temporary.open("rb+") as handle:
-            os.fsync(handle.fileno())
-
+        text = paths.report.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
     try:
-        yield stage
-    except BaseException:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-        raise
-    for temporary, target in staged:
-        os.replace(temporary, target)
-    _fsync_directory(directory)
+        report = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise IngestError(f"{paths.report}: not valid JSON ({error})") from None
+    if not isinstance(report, dict):
+        raise IngestError(f"{paths.report}: must hold a JSON object")
+    return report
 
 
-def write_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON with sorted keys and a trailing newline, so equal data gives equal bytes."""
-    path.write_text(
-        json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
-    )
+def read_rejects(path: Path, contract: Contract) -> pa.Table:
+    """A rejects CSV written by :func:`write_tables`, back as the table it was written from."""
+    schema = rejects_schema(contract)
+    try:
+        table = pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=schema,
+                include_columns=schema.names,
+                # Every text is written quoted, so only a missing value is unquoted and empty.
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                null_values=[""],
+            ),
+        )
+    except (OSError, pa.ArrowInvalid) as error:
+        raise IngestError(f"{path}: the rejects file cannot be read back: {error}") from None
+    return table.cast(schema).combine_chunks()
+
+
+def report_of(
+    read: IngestResult, written: IngestResult, paths: OutputPaths, dataset_name: str
+) -> dict[str, Any]:
+    """The JSON report of a run: the counts and provenance of what it `read`, and where the
+    tables `written` (the same, or more for an incremental load) went."""
+    return {
+        "dataset": dataset_name,
+        **read.summary(),
+        "outputs": {
+            "accepted": paths.accepted.name,
+            "accepted_rows": written.accepted_count,
+            "rejected": paths.rejected.name,
+        },
+    }
 
 
 def write_tables(
-    accepted: pa.Table,
     result: IngestResult,
-    out_dir: str | os.PathLike[str],
-    dataset_name: str,
-    report_extra: Mapping[str, Any] | None = None,
-) -> OutputPaths:
-    """Atomically write `accepted`, `result.rejected` and the report for `dataset_name`."""
-    paths = output_paths(out_dir, dataset_name)
-    directory = paths.accepted.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    report = {
-        "dataset": dataset_name,
-        **result.summary(),
-        "outputs": {
-            "accepted": paths.accepted.name,
-            "accepted_rows": accepted.num_rows,
-            "rejected": paths.rejected.name,
-        },
-        **(report_extra or {}),
-    }
-    with staged_files(directory) as stage:
-        stage(paths.accepted, lambda path: pq.write_table(accepted, path))
+    paths: OutputPaths,
+    report: Mapping[str, Any],
+    *,
+    also: Mapping[Path, str] | None = None,
+) -> None:
+    """Replace the accepted, rejected and report files of `paths` together, all or none.
+
+    `also` maps more files to their text, to be replaced with them (a watermark state).
+    """
+    with atomic_files() as stage:
+        stage(paths.accepted, lambda path: pq.write_table(result.accepted, path))
         stage(paths.rejected, lambda path: pacsv.write_csv(result.rejected, path))
-        stage(paths.report, lambda path: write_json(path, report))
-    return paths
+        stage(paths.report, json_text(report))
+        for path, text in (also or {}).items():
+            stage(path, text)
 
 
 def write_outputs(
@@ -142,4 +144,6 @@ def write_outputs(
     the previous files is replaced.
     """
     name = dataset_name if dataset_name is not None else result.contract.name
-    return write_tables(result.accepted, result, out_dir, name)
+    paths = output_paths(out_dir, name)
+    write_tables(result, paths, report_of(result, result, paths, name))
+    return paths

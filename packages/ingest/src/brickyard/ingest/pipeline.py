@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pyarrow as pa
+
 from brickyard.ingest.contracts import Contract, load_contract
 from brickyard.ingest.outputs import write_outputs
 from brickyard.ingest.quarantine import IngestResult
 from brickyard.ingest.sources import connect, open_source
 from brickyard.ingest.validation import validate
 
-__all__ = ["ingest", "read_source", "resolve_contract"]
+__all__ = ["ingest", "read_checked", "read_source", "resolve_contract"]
 
 
 def resolve_contract(contract: Contract | str | os.PathLike[str]) -> Contract:
@@ -34,10 +36,21 @@ def read_source(
     watermark column is greater are read (rows whose watermark cannot be read are kept, so
     they are quarantined rather than skipped). Nothing is written.
     """
-    resolved = resolve_contract(contract)
+    result, _ = read_checked(path_or_query, resolve_contract(contract), format, newer_than)
+    return result
+
+
+def read_checked(
+    path_or_query: str | os.PathLike[str],
+    contract: Contract,
+    format: str | None,
+    newer_than: Any,
+) -> tuple[IngestResult, pa.Array]:
+    """:func:`read_source`, and the failure mask of each rejected row (an incremental load
+    counts the categories of the rejects it has not quarantined before)."""
     with connect() as con:
-        opened = open_source(con, path_or_query, resolved, format)
-        return validate(con, opened, resolved, newer_than=newer_than)
+        opened = open_source(con, path_or_query, contract, format)
+        return validate(con, opened, contract, newer_than=newer_than)
 
 
 def ingest(

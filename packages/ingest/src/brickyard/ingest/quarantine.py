@@ -134,14 +134,15 @@ def malformed_rejects(lines: Sequence[MalformedLine], contract: Contract, source
     return pa.table(columns)
 
 
-def assemble_rejects(
-    parts: Sequence[pa.Table], contract: Contract
-) -> tuple[pa.Table, dict[str, int]]:
-    """Concatenate reject parts (each with a ``_fails`` mask), order them by line, count them."""
+def assemble_rejects(parts: Sequence[pa.Table], contract: Contract) -> tuple[pa.Table, pa.Array]:
+    """Concatenate reject parts (each with a ``_fails`` mask), order them by line.
+
+    Returns the rejects and, row for row, their failure masks (see :func:`category_counts`).
+    """
     schema = rejects_schema(contract).append(pa.field("_fails", pa.int32()))
     combined = pa.concat_tables([part.select(schema.names).cast(schema) for part in parts])
     if combined.num_rows:
         order = np.argsort(combined.column("_line").to_numpy(), kind="stable")
         combined = combined.take(pa.array(order))
-    counts = category_counts(combined.column("_fails"))
-    return combined.drop_columns(["_fails"]).combine_chunks(), counts
+    fails = combined.column("_fails").combine_chunks()
+    return combined.drop_columns(["_fails"]).combine_chunks(), fails

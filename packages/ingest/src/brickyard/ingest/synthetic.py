@@ -33,7 +33,7 @@ from typing import Literal
 
 import duckdb
 
-from brickyard.ingest.outputs import staged_files
+from brickyard.core import write_file
 from brickyard.ingest.sources import quiet_progress_bar, sql_string
 
 __all__ = ["generate_weather", "main"]
@@ -157,7 +157,6 @@ def generate_weather(
     if format not in ("csv", "parquet"):
         raise ValueError(f"format must be 'csv' or 'parquet', got {format!r}")
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     query = _query(n_rows, stations, seed, defect_rate, csv=format == "csv")
     options = "FORMAT csv, HEADER true" if format == "csv" else "FORMAT parquet"
 
@@ -167,9 +166,7 @@ def generate_weather(
             quiet_progress_bar(con)
             con.execute(f"COPY ({query}) TO {sql_string(str(temporary))} ({options})")
 
-    with staged_files(target.parent) as stage:
-        stage(target, write)
-    return target
+    return write_file(target, write)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

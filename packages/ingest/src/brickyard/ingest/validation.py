@@ -22,6 +22,7 @@ from brickyard.ingest.quarantine import (
     IngestResult,
     MalformedLine,
     assemble_rejects,
+    category_counts,
     malformed_rejects,
 )
 from brickyard.ingest.scanning import Scanned, scan
@@ -63,10 +64,12 @@ def validate(
     opened: OpenedSource,
     contract: Contract,
     newer_than: Any = None,
-) -> IngestResult:
+) -> tuple[IngestResult, pa.Array]:
     """Scan an opened source once, check every row, and split accepted from rejected rows.
 
     With `newer_than`, only rows whose watermark is greater (or cannot be read) count.
+    Returns the result and, row for row of its rejects, their failure masks (the bits of
+    :data:`~brickyard.ingest.quarantine.CATEGORY_BITS`).
     """
     check_formats(con, contract)
     plan = plan_scan(opened, contract, newer_than)
@@ -78,15 +81,16 @@ def validate(
         rejected, moved = reject_duplicates(con, opened, plan, contract, scanned, malformed)
     parts = [_as_rejects(table, opened, plan, malformed) for table in (rejected, *moved)]
     parts.append(malformed_rejects(malformed, contract, opened.label))
-    rejects, counts = assemble_rejects(parts, contract)
-    return IngestResult(
+    rejects, fails = assemble_rejects(parts, contract)
+    result = IngestResult(
         contract=contract,
         source=opened.label,
         format=opened.format,
         accepted=scanned.accepted_table().select(list(plan.names)).cast(contract.arrow_schema()),
         rejected=rejects,
         read_count=scanned.row_count + len(malformed),
-        reject_counts=counts,
+        reject_counts=category_counts(fails),
         dropped_columns=opened.dropped_columns,
         max_watermark=max_watermark,
     )
+    return result, fails

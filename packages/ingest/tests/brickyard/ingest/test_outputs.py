@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from brickyard.core import WriteError
 from brickyard.ingest import (
     Contract,
     IngestError,
@@ -15,6 +17,7 @@ from brickyard.ingest import (
     read_source,
     write_outputs,
 )
+from brickyard.ingest.outputs import read_rejects
 from brickyard.ingest.samples import seattle_weather_path
 
 
@@ -58,6 +61,25 @@ def test_writes_accepted_rejects_and_report(tmp_path: Path, messy_result: Ingest
         "weather.parquet",
         "weather.rejects.csv",
     ]
+    assert {stat.S_IMODE(path.stat().st_mode) for path in out_dir.iterdir()} == {0o644}
+
+
+def test_rejects_file_reads_back_as_the_rejects_written(
+    tmp_path: Path, write_file: Callable[[str, str], Path], seattle_contract: Contract
+) -> None:
+    # Empty text, a missing value, quotes and a line break inside a value all survive.
+    source = write_file(
+        "odd.csv",
+        "date,precipitation,temp_max,temp_min,wind,weather\n"
+        '2012/01/01,,12.8,5.0,4.7,""\n'
+        '2012/01/02,0.0,"say ""hi""",5.0,4.7,"rain\nor sun"\n'
+        "2012/01/03,0.0\n",
+    )
+    result = read_source(source, seattle_contract)
+    paths = write_outputs(result, tmp_path / "out")
+
+    assert result.rejected_count == 3
+    assert read_rejects(paths.rejected, seattle_contract).equals(result.rejected)
 
 
 def test_rejects_file_has_a_header_even_when_empty(
@@ -100,7 +122,7 @@ def test_failed_write_keeps_previous_outputs(
 
     monkeypatch.setattr(pacsv, "write_csv", broken_csv_writer)
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(WriteError, match=r"cannot write .*weather\.rejects\.csv: disk full"):
         write_outputs(messy_result, out_dir, "weather")
 
     assert {path: path.read_bytes() for path in before} == before
@@ -116,7 +138,7 @@ def test_failed_parquet_write_leaves_no_partial_file(
 
     monkeypatch.setattr(pq, "write_table", broken_parquet_writer)
 
-    with pytest.raises(OSError, match="interrupted"):
+    with pytest.raises(WriteError, match=r"weather\.parquet: interrupted"):
         write_outputs(sample_result, tmp_path, "weather")
 
     assert list(tmp_path.iterdir()) == []

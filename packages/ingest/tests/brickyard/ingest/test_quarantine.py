@@ -10,6 +10,7 @@ from brickyard.ingest.quarantine import (
     CATEGORY_BITS,
     MalformedLine,
     assemble_rejects,
+    category_counts,
     malformed_rejects,
     rejects_schema,
 )
@@ -72,7 +73,7 @@ def test_assemble_orders_by_line_and_counts_each_category(seattle_contract: Cont
         )
 
     both = CATEGORY_BITS["type"] | CATEGORY_BITS["range"]
-    rejects, counts = assemble_rejects(
+    rejects, fails = assemble_rejects(
         [part(9, both), part(3, CATEGORY_BITS["type"]), part(5, CATEGORY_BITS["duplicate_key"])],
         seattle_contract,
     )
@@ -80,7 +81,7 @@ def test_assemble_orders_by_line_and_counts_each_category(seattle_contract: Cont
     assert rejects.column("_line").to_pylist() == [3, 5, 9]
     assert rejects.column("_reason").to_pylist() == ["reason 3", "reason 5", "reason 9"]
     assert rejects.schema == rejects_schema(seattle_contract)
-    assert counts == {
+    assert category_counts(fails) == {
         "type": 2,
         "null": 0,
         "range": 1,

@@ -1,7 +1,8 @@
 """Command lines of the scheduled jobs; each `*_main` is a PEX entry point.
 
-A main returns the process exit code (see `brickyard.jobs.errors.ExitCode`), so cron,
-systemd, Kubernetes and Airflow all see success, retryable and fatal failures apart.
+A main returns the process exit code (`brickyard.core.ExitCode`; a failure's own code, see
+`brickyard.jobs.errors`), so cron, systemd, Kubernetes and Airflow all see success,
+retryable and fatal failures apart.
 """
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import get_args
 
-from brickyard.jobs.errors import ExitCode, JobError
+from brickyard.core import BrickyardError, ExitCode
+from brickyard.jobs.errors import ConfigError
 from brickyard.jobs.logs import configure_logging
-from brickyard.jobs.pipeline import JobContext, run_daily, run_pipeline, run_train
-from brickyard.jobs.settings import load_settings
+from brickyard.jobs.pipeline import JOBS, JobContext, run_job
+from brickyard.jobs.settings import EngineName, LogFormat, Settings, load_settings
 
 log = logging.getLogger("brickyard.jobs")
 
@@ -45,7 +48,7 @@ def _parser(job: str, description: str) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--engine",
-        choices=["duckdb", "spark"],
+        choices=get_args(EngineName),
         help="where features are computed and scored (default: engine.name)",
     )
     parser.add_argument(
@@ -55,7 +58,7 @@ def _parser(job: str, description: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config-dir", type=Path, help="a shared-config directory to use instead")
     parser.add_argument("--output-dir", type=Path, help="where outputs go (default: output.dir)")
-    parser.add_argument("--log-format", choices=["text", "json"], help="default: run.log_format")
+    parser.add_argument("--log-format", choices=get_args(LogFormat), help="default: run.log_format")
     return parser
 
 
@@ -66,35 +69,38 @@ def _parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2015-12-31") from None
 
 
-def _main(
-    job: str,
-    description: str,
-    run: Callable[[JobContext], object],
-    argv: Sequence[str] | None,
-) -> int:
+def _main(job: str, description: str, argv: Sequence[str] | None) -> int:
     args = _parser(job, description).parse_args(argv)
-    configure_logging(args.log_format or "text")
     try:
-        overrides = [*args.overrides]
-        if args.engine:
-            overrides.append(f"engine.name={args.engine}")
-        if args.spark_master:
-            overrides.append(f"engine.spark_master={args.spark_master}")
-        settings = load_settings(args.config_dir, args.env, overrides)
-        if args.log_format is None:
-            configure_logging(settings.run.log_format)
-        output_dir = args.output_dir or Path(settings.output.dir)
-        context = JobContext(
-            job=job,
-            settings=settings,
-            as_of=args.as_of,
-            output_dir=output_dir.absolute(),
-            config_dir=args.config_dir,
+        settings = load_settings(
+            args.config_dir,
+            args.env,
+            args.overrides,
+            engine=args.engine,
+            spark_master=args.spark_master,
+            log_format=args.log_format,
         )
-        run(context)
-    except JobError as error:
-        log.error("%s failed: %s", job, error, extra={"exit_code": int(error.exit_code)})
-        return int(error.exit_code)
+    except ConfigError as error:
+        # No settings to say the log format: the command line's, or readable text.
+        configure_logging(args.log_format or "text")
+        return _failed(job, error)
+    configure_logging(settings.run.log_format)
+    return _run(job, settings, args)
+
+
+def _run(job: str, settings: Settings, args: argparse.Namespace) -> int:
+    output_dir = args.output_dir or Path(settings.output.dir)
+    context = JobContext(
+        job=job,
+        settings=settings,
+        as_of=args.as_of,
+        output_dir=output_dir.absolute(),
+        config_dir=args.config_dir,
+    )
+    try:
+        run_job(context, JOBS[job])
+    except BrickyardError as error:
+        return _failed(job, error)
     except KeyboardInterrupt:
         log.error("%s interrupted", job)
         return 130
@@ -104,20 +110,23 @@ def _main(
     return int(ExitCode.OK)
 
 
+def _failed(job: str, error: BrickyardError) -> int:
+    """Log `error` on one line and return its exit code."""
+    log.error("%s failed: %s", job, error, extra={"exit_code": int(error.exit_code)})
+    return int(error.exit_code)
+
+
 def pipeline_main(argv: Sequence[str] | None = None) -> int:
     return _main(
         "pipeline",
         "Ingest, build features, train with backtest, score and report, in one run.",
-        run_pipeline,
         argv,
     )
 
 
 def train_main(argv: Sequence[str] | None = None) -> int:
-    return _main("train", "Train and backtest the model on data up to --as-of.", run_train, argv)
+    return _main("train", "Train and backtest the model on data up to --as-of.", argv)
 
 
 def daily_main(argv: Sequence[str] | None = None) -> int:
-    return _main(
-        "daily", "Score with the current model and write the report for --as-of.", run_daily, argv
-    )
+    return _main("daily", "Score with the current model and write the report for --as-of.", argv)

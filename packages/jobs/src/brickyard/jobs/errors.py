@@ -1,35 +1,35 @@
-"""Job failures and the exit codes schedulers see.
+"""Job failures and the exit codes schedulers see (`brickyard.core.ExitCode`, BSD sysexits).
 
-Exit codes follow BSD sysexits, which cron wrappers, systemd and Airflow operators
-already understand; 75 (temporary failure) is the one worth an automatic retry.
+A bad command line exits 64 from argparse, before any job starts.
+
+    BrickyardError (brickyard.core)      any error a user can cause; a job exits with its
+    │                                    exit_code (a WriteError: 73 or 74)
+    └── JobError                         a job failed in a way the user can act on
+        ├── ConfigError                  78: bad configuration
+        ├── DataError                    65: the input data was unusable
+        ├── AlreadyRunningError          75: the same job and day is already running
+        └── NotYetAvailableError         75: the day's data has not arrived yet
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
+from brickyard.core import BrickyardError, ExitCode
+
+__all__ = [
+    "AlreadyRunningError",
+    "ConfigError",
+    "DataError",
+    "JobError",
+    "NotYetAvailableError",
+]
 
 
-class ExitCode(IntEnum):
-    OK = 0
-    FAILURE = 1  # a bug or an unexpected error: look at the log, do not retry blindly
-    USAGE = 64  # bad command line
-    DATA = 65  # the input data was unusable (e.g. it failed its contract as a whole)
-    TEMPORARY = 75  # try again later: another run holds the lock, a resource was busy
-    CONFIG = 78  # bad configuration
-
-
-class JobError(Exception):
+class JobError(BrickyardError):
     """A job failed in a way the user can act on; carries the exit code to return."""
-
-    exit_code: ExitCode = ExitCode.FAILURE
 
 
 class ConfigError(JobError):
     exit_code = ExitCode.CONFIG
-
-
-class UsageError(JobError):
-    exit_code = ExitCode.USAGE
 
 
 class DataError(JobError):

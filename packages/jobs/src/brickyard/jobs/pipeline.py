@@ -1,13 +1,22 @@
-"""The pipelines: ingest -> features -> models -> reporting, composed for scheduling.
+"""The jobs: ingest -> features -> models -> reporting, each a list of named steps.
+
+A job is a tuple of `Step`s, each named once; `run_job` runs them in order and numbers them
+in the log ("step 2/5: features"). Data passes from step to step in memory, in a `Run`:
+nothing is written only to be read back by the next step.
 
 Outputs under the output directory:
-  ingest/<dataset>.parquet, .rejects.csv, .ingest.json   the validated data and its quarantine
+  ingest/<dataset>.parquet, .rejects.csv, .ingest.json   every row read so far, validated, and
+                                                          its quarantine
+  ingest/watermarks.json                                  how far the source has been read
   models/<model>/<as-of>/                                 one trained model per training day
   models/<model>/current.json                             which trained model `daily` uses
   runs/<as-of>/report.html, summary.json, forecast.csv   the daily report
 
-Every file is replaced atomically and the content depends only on the inputs and the
-as-of date, so re-running a day reproduces byte-identical outputs.
+The ingest step reads only the rows newer than the last run's watermark and adds them to
+what earlier runs read; features, model and report always see the whole history, exactly as
+a run over the complete source with a fresh output directory would. Every file is replaced
+atomically and the content depends only on the inputs and the as-of date, so re-running a
+day reproduces byte-identical outputs.
 """
 
 from __future__ import annotations
@@ -16,19 +25,18 @@ import csv
 import io
 import json
 import logging
-import os
-import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from brickyard.core import write_file
 from brickyard.features import (
     DuckDBEngine,
     FeatureComputationError,
@@ -37,9 +45,15 @@ from brickyard.features import (
     compute_features,
     load_feature_set,
 )
-from brickyard.ingest import IngestError, IngestResult, ingest, load_contract, seattle_weather_path
+from brickyard.ingest import (
+    IncrementalResult,
+    IngestError,
+    ingest_incremental,
+    load_contract,
+    seattle_weather_path,
+)
 from brickyard.jobs.errors import ConfigError, DataError, NotYetAvailableError
-from brickyard.jobs.runlock import single_instance
+from brickyard.jobs.runlock import exclusive, single_instance
 from brickyard.jobs.settings import Settings, default_config_dir
 from brickyard.models import (
     IncompatibleModelError,
@@ -50,16 +64,24 @@ from brickyard.models import (
     evaluate,
     load_model,
     permutation_importances,
+    prediction_schema,
     save_model,
     score,
     train,
 )
 from brickyard.reporting import DataQuality, ReportInputs, report_metrics, write_report
 
+__all__ = ["JOBS", "JobContext", "Run", "Step", "run_job"]
+
 log = logging.getLogger("brickyard.jobs")
 
 SAMPLE_PREFIX = "sample:"
 REPORT_WINDOW_DAYS = 90
+# Dataset -> the largest watermark read so far, beside the ingest outputs it describes.
+WATERMARKS_FILE = "watermarks.json"
+# Two jobs (say train and daily) must not add to a dataset at once, or one's rows could be
+# lost; an ingest takes seconds, so the second waits for the first rather than failing.
+INGEST_LOCK_WAIT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -77,55 +99,66 @@ class JobContext:
 
 @dataclass(frozen=True)
 class PreparedData:
-    ingest: IngestResult
     feature_set: FeatureSet
     features: pa.Table  # one row per day up to and including the forecast day
     as_of: date
 
 
+@dataclass(frozen=True)
+class ScoredWindow:
+    """The report window (the last days up to as-of, and the forecast day), scored."""
+
+    rows: pa.Table  # the features of those days
+    predictions: pa.Table  # time, actual, predicted, baseline: what the report shows
+
+
+@dataclass
+class Run:
+    """One run of a job: its context and engine, and what its steps have made so far."""
+
+    context: JobContext
+    engine: FeatureEngine
+    ingested: IncrementalResult | None = None
+    data: PreparedData | None = None
+    model: TrainedModel | None = None
+    scored: ScoredWindow | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named step of a job; it reads what earlier steps left in the `Run` and adds its own."""
+
+    name: str
+    run: Callable[[Run], None]
+
+
+T = TypeVar("T")
+
+
+def _made(value: T | None, what: str) -> T:
+    """`value`, which an earlier step of the job must have made."""
+    if value is None:
+        raise RuntimeError(f"no step before this one made {what}; fix the job's list of steps")
+    return value
+
+
+def run_job(context: JobContext, steps: Sequence[Step]) -> Run:
+    """Run `steps` in order, holding the job's lock, with one engine for the whole run."""
+    with _locked(context), _engine(context) as engine:
+        run = Run(context=context, engine=engine)
+        for number, step in enumerate(steps, start=1):
+            with _logged(f"step {number}/{len(steps)}: {step.name}", step.name):
+                step.run(run)
+        return run
+
+
 @contextmanager
-def _step(number: int, total: int, name: str) -> Iterator[None]:
-    log.info("step %d/%d: %s ...", number, total, name, extra={"step": name})
+def _logged(label: str, step: str) -> Iterator[None]:
+    log.info("%s ...", label, extra={"step": step})
     started = time.perf_counter()
     yield
     seconds = time.perf_counter() - started
-    log.info(
-        "step %d/%d: %s done in %.1fs",
-        number,
-        total,
-        name,
-        seconds,
-        extra={"step": name, "seconds": round(seconds, 3)},
-    )
-
-
-def run_pipeline(context: JobContext) -> Path:
-    """Train on history up to the report window, then score and report the as-of day."""
-    with _locked(context), _engine(context) as engine:
-        data = _prepare(context, engine, steps=5)
-        train_as_of = data.as_of - timedelta(days=REPORT_WINDOW_DAYS)
-        with _step(3, 5, f"train and backtest as of {train_as_of}"):
-            _train(context, data, train_as_of)
-        with _step(4, 5, "score"):
-            model = _current_model(context, data)
-        with _step(5, 5, "report"):
-            return _report(context, data, model, engine)
-
-
-def run_train(context: JobContext) -> Path:
-    with _locked(context), _engine(context) as engine:
-        data = _prepare(context, engine, steps=3)
-        with _step(3, 3, f"train and backtest as of {data.as_of}"):
-            return _train(context, data, data.as_of)
-
-
-def run_daily(context: JobContext) -> Path:
-    with _locked(context), _engine(context) as engine:
-        data = _prepare(context, engine, steps=4)
-        with _step(3, 4, "score"):
-            model = _current_model(context, data)
-        with _step(4, 4, "report"):
-            return _report(context, data, model, engine)
+    log.info("%s done in %.1fs", label, seconds, extra={"step": step, "seconds": round(seconds, 3)})
 
 
 @contextmanager
@@ -161,59 +194,100 @@ def _locked(context: JobContext) -> Iterator[None]:
         yield
 
 
-def _prepare(context: JobContext, engine: FeatureEngine, steps: int) -> PreparedData:
-    settings = context.settings
-    with _step(1, steps, f"ingest {settings.dataset.name}"):
-        result = _ingest(context)
-        log.info(
-            "read %d rows: %d accepted, %d rejected",
-            result.read_count,
-            result.accepted_count,
-            result.rejected_count,
-            extra={
-                "read": result.read_count,
-                "accepted": result.accepted_count,
-                "rejected": result.rejected_count,
-            },
-        )
-        if result.accepted_count == 0:
-            raise DataError(f"no valid rows in {result.source}; see the rejects file")
-    with _step(2, steps, f"features on {engine.name}"):
-        feature_set = load_feature_set(context.config_root / settings.features.definition)
-        if settings.features.entity:
-            feature_set = feature_set.with_entity_column(settings.features.entity)
-        accepted = result.accepted
-        time_column = feature_set.time_column
-        latest = pc.max(accepted[time_column]).as_py()
-        as_of = context.as_of or latest
-        if as_of > latest:
-            raise NotYetAvailableError(
-                f"no data for {as_of} yet: the latest day in {result.source} is {latest}; "
-                "retry once the data has arrived"
-            )
-        history = accepted.filter(pc.less_equal(accepted[time_column], pa.scalar(as_of)))
-        features = compute_features(
-            _with_forecast_day(history, feature_set, as_of), feature_set, engine=engine
-        )
-    return PreparedData(ingest=result, feature_set=feature_set, features=features, as_of=as_of)
-
-
-def _ingest(context: JobContext) -> IngestResult:
-    settings = context.settings
-    contract = load_contract(context.config_root / settings.dataset.contract)
-    out_dir = context.output_dir / "ingest"
+def _ingest(run: Run) -> None:
+    """Read the rows the source gained since the last run and add them to the dataset."""
+    settings = run.context.settings
+    contract = load_contract(run.context.config_root / settings.dataset.contract)
+    out_dir = run.context.output_dir / "ingest"
+    lock = run.context.output_dir / ".locks" / f"ingest-{settings.dataset.name}.lock"
     try:
-        if settings.dataset.source.startswith(SAMPLE_PREFIX):
-            sample = settings.dataset.source[len(SAMPLE_PREFIX) :]
-            if sample != "seattle_weather":
-                raise DataError(f"unknown sample dataset {sample!r}; known: seattle_weather")
-            with seattle_weather_path() as path:
-                return ingest(path, contract, out_dir, dataset_name=settings.dataset.name)
-        return ingest(
-            settings.dataset.source, contract, out_dir, dataset_name=settings.dataset.name
-        )
+        with (
+            exclusive(lock, f"an ingest of {settings.dataset.name}", INGEST_LOCK_WAIT_SECONDS),
+            _source(settings.dataset.source) as source,
+        ):
+            result = ingest_incremental(
+                source,
+                contract,
+                out_dir,
+                out_dir / WATERMARKS_FILE,
+                dataset_name=settings.dataset.name,
+            )
     except IngestError as error:
         raise DataError(str(error)) from error
+    new, total = result.run, result.total
+    since = (
+        f"since {result.watermark_before}" if result.watermark_before is not None else "(full load)"
+    )
+    again = (
+        f", {result.read_again} of them again (no readable {contract.watermark})"
+        if result.read_again
+        else ""
+    )
+    log.info(
+        "read %d rows %s%s: %d accepted, %d rejected; %d rows in all",
+        new.read_count,
+        since,
+        again,
+        new.accepted_count,
+        new.rejected_count,
+        total.read_count,
+        extra={
+            "read": new.read_count,
+            "read_again": result.read_again,
+            "accepted": new.accepted_count,
+            "rejected": new.rejected_count,
+            "watermark_before": result.watermark_before,
+            "watermark_after": result.watermark_after,
+            "total_read": total.read_count,
+            "total_accepted": total.accepted_count,
+            "total_rejected": total.rejected_count,
+        },
+    )
+    if total.accepted_count == 0:
+        raise DataError(f"no valid rows in {total.source}; see the rejects file")
+    run.ingested = result
+
+
+@contextmanager
+def _source(source: str) -> Iterator[str | Path]:
+    """The path or query to read: `source` itself, or a sample shipped with brickyard-ingest."""
+    if not source.startswith(SAMPLE_PREFIX):
+        yield source
+        return
+    sample = source[len(SAMPLE_PREFIX) :]
+    if sample != "seattle_weather":
+        raise DataError(f"unknown sample dataset {sample!r}; known: seattle_weather")
+    with seattle_weather_path() as path:
+        yield path
+
+
+def _features(run: Run) -> None:
+    """Features of every day up to as-of, and of the day after it, the one to forecast."""
+    context = run.context
+    settings = context.settings
+    accepted = _made(run.ingested, "the ingested data").total.accepted
+    feature_set = load_feature_set(context.config_root / settings.features.definition)
+    if settings.features.entity:
+        feature_set = feature_set.with_entity_column(settings.features.entity)
+    time_column = feature_set.time_column
+    latest = pc.max(accepted[time_column]).as_py()
+    as_of = context.as_of or latest
+    if as_of > latest:
+        raise NotYetAvailableError(
+            f"no data for {as_of} yet: the latest day in {settings.dataset.name} is {latest}; "
+            "retry once the data has arrived"
+        )
+    history = accepted.filter(pc.less_equal(accepted[time_column], pa.scalar(as_of)))
+    features = compute_features(
+        _with_forecast_day(history, feature_set, as_of), feature_set, engine=run.engine
+    )
+    log.info(
+        "features of %d rows computed on %s",
+        features.num_rows,
+        run.engine.name,
+        extra={"engine": run.engine.name, "feature_rows": features.num_rows},
+    )
+    run.data = PreparedData(feature_set=feature_set, features=features, as_of=as_of)
 
 
 def _with_forecast_day(history: pa.Table, feature_set: FeatureSet, as_of: date) -> pa.Table:
@@ -236,33 +310,45 @@ def _model_dir(context: JobContext) -> Path:
     return context.output_dir / "models" / context.settings.model.name
 
 
-def _train(context: JobContext, data: PreparedData, train_as_of: date) -> Path:
+def _training(days_before_as_of: int) -> Step:
+    """Train and backtest on the days up to `days_before_as_of` before as-of, save the model,
+    make it the current one and hand it to the next steps."""
+
+    def train_step(run: Run) -> None:
+        data = _made(run.data, "the features")
+        run.model = _train(run.context, data, data.as_of - timedelta(days=days_before_as_of))
+
+    return Step("train and backtest", train_step)
+
+
+def _train(context: JobContext, data: PreparedData, train_as_of: date) -> TrainedModel:
     settings = context.settings
-    feature_set = data.feature_set
-    time_column = feature_set.time_column
+    inputs = ModelInputs.from_feature_set(data.feature_set)
     training = data.features.filter(
         pc.and_(
-            pc.less_equal(data.features[time_column], pa.scalar(train_as_of)),
-            pc.is_valid(data.features[feature_set.target]),
+            pc.less_equal(data.features[inputs.time_column], pa.scalar(train_as_of)),
+            pc.is_valid(data.features[inputs.target]),
         )
     )
     if training.num_rows == 0:
         raise DataError(f"no training rows on or before {train_as_of}")
+    log.info(
+        "training as of %s on %d rows",
+        train_as_of,
+        training.num_rows,
+        extra={"train_as_of": train_as_of, "training_rows": training.num_rows},
+    )
     params = ModelParams(
         max_iter=settings.model.max_iter,
         learning_rate=settings.model.learning_rate,
         max_leaf_nodes=settings.model.max_leaf_nodes,
     )
-    inputs = ModelInputs.from_feature_set(feature_set)
     result = backtest(
         training,
-        time_column=inputs.time_column,
-        feature_names=inputs.feature_names,
-        target=inputs.target,
-        n_splits=settings.backtest.n_splits,
-        test_days=settings.backtest.test_days,
+        inputs,
+        settings.backtest.n_splits,
+        settings.backtest.test_days,
         baseline_feature=settings.model.baseline_feature,
-        entity_column=inputs.entity_column,
         params=params,
     )
     log.info(
@@ -273,31 +359,27 @@ def _train(context: JobContext, data: PreparedData, train_as_of: date) -> Path:
         extra={"backtest_mae": result.model.mae, "baseline_mae": result.baseline.mae},
     )
     model = train(
-        training,
-        inputs.feature_names,
-        inputs.target,
-        time_column=inputs.time_column,
-        name=f"{settings.model.name}-{train_as_of.isoformat()}",
-        entity_column=inputs.entity_column,
-        params=params,
+        training, inputs, name=f"{settings.model.name}-{train_as_of.isoformat()}", params=params
     ).with_metrics(
         {
             **{f"backtest_{key}": value for key, value in result.model.as_dict().items()},
             **{f"baseline_{key}": value for key, value in result.baseline.as_dict().items()},
         }
     )
-    path = _model_dir(context) / train_as_of.isoformat()
-    save_model(model, path)
-    _write_atomically(
+    path = save_model(model, _model_dir(context) / train_as_of.isoformat())
+    write_file(
         _model_dir(context) / "current.json",
         json.dumps({"as_of": train_as_of.isoformat(), "path": path.name}, indent=2) + "\n",
     )
     log.info("model %s saved to %s", model.name, path, extra={"model_path": str(path)})
-    return path
+    return model
 
 
-def _current_model(context: JobContext, data: PreparedData) -> TrainedModel:
-    pointer = _model_dir(context) / "current.json"
+def _load_current_model(run: Run) -> None:
+    """The model the last training run made current, if it was trained by as-of."""
+    data = _made(run.data, "the features")
+    model_dir = _model_dir(run.context)
+    pointer = model_dir / "current.json"
     if not pointer.is_file():
         raise DataError(f"no trained model at {pointer}; run the train job first")
     current = json.loads(pointer.read_text())
@@ -308,18 +390,17 @@ def _current_model(context: JobContext, data: PreparedData) -> TrainedModel:
             f"{data.as_of} or earlier first."
         )
     try:
-        return load_model(
-            _model_dir(context) / current["path"],
-            expected_features=data.feature_set.feature_names,
+        run.model = load_model(
+            model_dir / current["path"], expected_features=data.feature_set.feature_names
         )
     except IncompatibleModelError as error:
         raise DataError(str(error)) from error
+    log.info("model %s loaded", run.model.name, extra={"model": run.model.name})
 
 
-def _report(
-    context: JobContext, data: PreparedData, model: TrainedModel, engine: FeatureEngine
-) -> Path:
-    settings = context.settings
+def _score(run: Run) -> None:
+    """Score the report window: the last days up to as-of, and the forecast day."""
+    data, model = _made(run.data, "the features"), _made(run.model, "a model")
     feature_set = data.feature_set
     time_column = feature_set.time_column
     window_start = data.as_of - timedelta(days=REPORT_WINDOW_DAYS - 1)
@@ -327,43 +408,52 @@ def _report(
         pc.greater_equal(data.features[time_column], pa.scalar(window_start))
     )
     # The same scoring function on every engine; on Spark it runs in the executors.
-    scored = engine.map_batches(
-        window, lambda part: score(model, part), score(model, window.slice(0, 0)).schema
+    scored = run.engine.map_batches(
+        window, lambda part: score(model, part), prediction_schema(model, window.schema)
     )
-    baseline = window[settings.model.baseline_feature]
     predictions = pa.table(
         {
             "time": window[time_column],
             "actual": window[feature_set.target].cast(pa.float64()),
             "predicted": scored["prediction"],
-            "baseline": baseline.cast(pa.float64()),
+            "baseline": window[run.context.settings.model.baseline_feature].cast(pa.float64()),
         }
     )
+    log.info("scored %d rows", window.num_rows, extra={"scored_rows": window.num_rows})
+    run.scored = ScoredWindow(rows=window, predictions=predictions)
+
+
+def _report(run: Run) -> None:
+    """Write the day's report, summary and forecast from the scored window."""
+    context, settings = run.context, run.context.settings
+    data, model = _made(run.data, "the features"), _made(run.model, "a model")
+    scored = _made(run.scored, "the scores")
+    predictions = scored.predictions
     known = predictions.filter(pc.is_valid(predictions["actual"]))
     baseline_known = known.filter(pc.is_valid(known["baseline"]))
     metrics = report_metrics(
         evaluate(known["actual"], known["predicted"]),
         evaluate(baseline_known["actual"], baseline_known["baseline"]),
     )
-    result = data.ingest
+    dataset = _made(run.ingested, "the ingested data").total
     rejects_sample = [
         {"line": row["_line"], "reason": row["_reason"]}
-        for row in result.rejected.slice(0, 20).to_pylist()
+        for row in dataset.rejected.slice(0, 20).to_pylist()
     ]
     inputs = ReportInputs(
-        title=f"Daily {feature_set.target} forecast",
+        title=f"Daily {data.feature_set.target} forecast",
         as_of=data.as_of,
         dataset=settings.dataset.name,
         predictions=predictions,
         metrics=metrics,
         # Measured on the report window, which the model never saw in training.
-        feature_importance=permutation_importances(model, window),
+        feature_importance=permutation_importances(model, scored.rows),
         quality=DataQuality(
             dataset=settings.dataset.name,
-            read_count=result.read_count,
-            accepted_count=result.accepted_count,
-            rejected_count=result.rejected_count,
-            rejects_by_reason=dict(result.reject_counts),
+            read_count=dataset.read_count,
+            accepted_count=dataset.accepted_count,
+            rejected_count=dataset.rejected_count,
+            rejects_by_reason=dict(dataset.reject_counts),
             rejects_sample=rejects_sample,
         ),
         run={
@@ -376,9 +466,8 @@ def _report(
     )
     run_dir = context.output_dir / "runs" / data.as_of.isoformat()
     paths = write_report(inputs, run_dir)
-    _write_atomically(run_dir / "forecast.csv", _forecast_csv(predictions, data.as_of))
+    write_file(run_dir / "forecast.csv", _forecast_csv(predictions, data.as_of))
     log.info("report written to %s", paths.html, extra={"report": str(paths.html)})
-    return paths.html
 
 
 def _forecast_csv(predictions: pa.Table, as_of: date) -> str:
@@ -390,11 +479,18 @@ def _forecast_csv(predictions: pa.Table, as_of: date) -> str:
     return buffer.getvalue()
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, path)
+INGEST = Step("ingest", _ingest)
+FEATURES = Step("features", _features)
+CURRENT_MODEL = Step("load the current model", _load_current_model)
+SCORE = Step("score", _score)
+REPORT = Step("report", _report)
+
+#: Every job, by name: the steps it runs, in order.
+JOBS: Mapping[str, tuple[Step, ...]] = {
+    # Train on history up to the report window, then score and report the as-of day.
+    "pipeline": (INGEST, FEATURES, _training(REPORT_WINDOW_DAYS), SCORE, REPORT),
+    # Retrain as of the day and make that model current.
+    "train": (INGEST, FEATURES, _training(0)),
+    # Score with the current model and report the day.
+    "daily": (INGEST, FEATURES, CURRENT_MODEL, SCORE, REPORT),
+}

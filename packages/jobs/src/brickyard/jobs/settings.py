@@ -6,11 +6,12 @@ Layers, lowest precedence first:
    (`--env` or `BRICKYARD_ENV`, default `dev`);
 3. `shared-config/local.toml`: never committed, a developer's own overrides;
 4. environment variables `BRICKYARD__<SECTION>__<KEY>`;
-5. command-line `--set section.key=value`.
+5. command-line `--set section.key=value`;
+6. the command line's own options (`--engine`, `--spark-master`, `--log-format`), passed
+   as typed values.
 
 Every value is validated; an unknown key or a wrong type names the key and the layer
-that set it. Secrets are never read from files: they come from the environment only
-(see `Secrets`).
+that set it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from brickyard.jobs.errors import ConfigError
 
 ENV_PREFIX = "BRICKYARD__"
 CONFIG_DIR_VARIABLE = "BRICKYARD_CONFIG_DIR"
+
+EngineName = Literal["duckdb", "spark"]
+LogFormat = Literal["text", "json"]
 
 
 class _Section(BaseModel):
@@ -49,7 +53,7 @@ class FeatureSettings(_Section):
 class EngineSettings(_Section):
     # Where features are computed and the model scores: "duckdb" in this process, or
     # "spark" (needs pyspark and Java 17; the jobs' *-spark executables bundle pyspark).
-    name: Literal["duckdb", "spark"]
+    name: EngineName
     # local[*] runs Spark in this process's JVM; on a cluster e.g. spark://host:7077.
     spark_master: str = Field(min_length=1)
     spark_driver_memory: str = Field(pattern=r"^[0-9]+[kmgt]$")
@@ -73,7 +77,7 @@ class OutputSettings(_Section):
 
 
 class RunSettings(_Section):
-    log_format: Literal["text", "json"]
+    log_format: LogFormat
     lock_timeout_seconds: float = Field(ge=0)
 
 
@@ -88,20 +92,6 @@ class Settings(_Section):
     backtest: BacktestSettings
     output: OutputSettings
     run: RunSettings
-
-
-class Secrets(BaseModel):
-    """Credentials, read from the environment only and never printed."""
-
-    model_config = ConfigDict(frozen=True)
-
-    database_url: SecretStr | None = None
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Secrets:
-        environ = os.environ if environ is None else environ
-        url = environ.get("BRICKYARD_DATABASE_URL")
-        return cls(database_url=SecretStr(url) if url else None)
 
 
 def default_config_dir() -> Path:
@@ -127,7 +117,13 @@ def load_settings(
     environment: str | None = None,
     overrides: Sequence[str] = (),
     environ: Mapping[str, str] | None = None,
+    *,
+    engine: EngineName | None = None,
+    spark_master: str | None = None,
+    log_format: LogFormat | None = None,
 ) -> Settings:
+    """The validated settings of every layer; `engine`, `spark_master` and `log_format`
+    (the command line's options) win over all of them when given."""
     environ = os.environ if environ is None else environ
     config_dir = config_dir or default_config_dir()
     environment = environment or environ.get("BRICKYARD_ENV", "dev")
@@ -145,6 +141,13 @@ def load_settings(
     ]
     layers.append(("environment variables", _from_environment(environ)))
     layers.append(("--set", _from_overrides(overrides)))
+    for option, section, key, value in (
+        ("--engine", "engine", "name", engine),
+        ("--spark-master", "engine", "spark_master", spark_master),
+        ("--log-format", "run", "log_format", log_format),
+    ):
+        if value is not None:
+            layers.append((option, {section: {key: value}}))
     layers.append(("--env", {"environment": environment}))
     for layer_name, values in layers:
         _merge(merged, values, origin, layer_name, ())

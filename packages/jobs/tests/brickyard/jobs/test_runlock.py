@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from brickyard.jobs.errors import AlreadyRunningError, ExitCode
-from brickyard.jobs.runlock import single_instance
+from brickyard.core import ExitCode, WriteError
+from brickyard.jobs.errors import AlreadyRunningError
+from brickyard.jobs.runlock import exclusive, single_instance
 
 
 def test_second_holder_is_refused_with_clear_message(tmp_path: Path) -> None:
@@ -38,7 +39,7 @@ def test_lock_is_released_when_holder_is_killed(tmp_path: Path) -> None:
         f"""
         import os, signal, sys
         from pathlib import Path
-        from brickyard.jobs.runlock import single_instance
+        from brickyard.jobs.runlock import exclusive, single_instance
         with single_instance(Path({str(tmp_path)!r}), "daily", "2015-12-31"):
             print("locked", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -54,3 +55,44 @@ def test_lock_is_released_when_holder_is_killed(tmp_path: Path) -> None:
     assert process.returncode == -9
     with single_instance(tmp_path, "daily", "2015-12-31"):
         pass
+
+
+def test_a_lock_that_cannot_be_created_is_a_write_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "locks").write_text("a file where the lock directory should be")
+    with (
+        pytest.raises(WriteError, match=r"cannot write .*locks/daily-2015-12-31\.lock") as raised,
+        single_instance(tmp_path / "locks", "daily", "2015-12-31"),
+    ):
+        pass
+    assert raised.value.exit_code == ExitCode.CANT_CREATE
+
+
+def test_a_second_holder_waits_for_the_first_to_release(tmp_path: Path) -> None:
+    lock, finished = tmp_path / "ingest-weather.lock", tmp_path / "finished"
+    holder = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from brickyard.jobs.runlock import exclusive
+        with exclusive(Path({str(lock)!r}), "an ingest of weather"):
+            print("locked", flush=True)
+            time.sleep(1)
+            Path({str(finished)!r}).touch()
+        """
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", holder],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": ":".join(sys.path)},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "locked"
+    with (
+        pytest.raises(AlreadyRunningError, match="an ingest of weather is already running"),
+        exclusive(lock, "an ingest of weather"),
+    ):
+        pass
+    with exclusive(lock, "an ingest of weather", timeout_seconds=30):
+        assert finished.exists(), "the lock was taken before its holder released it"
+    assert process.wait() == 0

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from brickyard.jobs.errors import ConfigError, ExitCode
-from brickyard.jobs.settings import Secrets, load_settings
+from brickyard.core import ExitCode
+from brickyard.jobs.errors import ConfigError
+from brickyard.jobs.settings import load_settings
 
 
 def test_committed_defaults_load(config_dir: Path) -> None:
@@ -71,9 +72,22 @@ def test_invalid_toml_names_file(config_dir: Path) -> None:
         load_settings(config_dir, environ={})
 
 
-def test_secrets_come_only_from_environment() -> None:
-    secrets = Secrets.from_environment({"BRICKYARD_DATABASE_URL": "postgresql://u:hunter2@db/x"})
-    assert secrets.database_url is not None
-    assert secrets.database_url.get_secret_value().endswith("@db/x")
-    assert "hunter2" not in repr(secrets)
-    assert Secrets.from_environment({}).database_url is None
+def test_command_line_options_are_typed_values_that_win_over_every_layer(
+    config_dir: Path,
+) -> None:
+    settings = load_settings(
+        config_dir,
+        overrides=["engine.name=duckdb", "run.log_format=text"],
+        environ={"BRICKYARD__ENGINE__SPARK_MASTER": "spark://elsewhere:7077"},
+        engine="spark",
+        spark_master="local[2]",
+        log_format="json",
+    )
+    assert (settings.engine.name, settings.engine.spark_master) == ("spark", "local[2]")
+    assert settings.run.log_format == "json"
+    assert load_settings(config_dir, environ={}).engine.name == "duckdb"
+
+
+def test_an_invalid_option_value_names_the_option(config_dir: Path) -> None:
+    with pytest.raises(ConfigError, match=r"engine.spark_master \(set in --spark-master\)"):
+        load_settings(config_dir, environ={}, spark_master="")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +12,7 @@ import pyarrow.compute as pc
 from brickyard.models.errors import ModelError
 from brickyard.models.evaluation import Metrics, evaluate
 from brickyard.models.importance import permutation_importances
+from brickyard.models.inputs import ModelInputs
 from brickyard.models.matrices import feature_matrix, numeric_column, require_columns
 from brickyard.models.training import ModelParams, check_training_columns, train
 
@@ -51,14 +51,11 @@ class BacktestResult:
 
 def backtest(
     table: pa.Table,
-    time_column: str,
-    feature_names: Sequence[str],
-    target: str,
+    inputs: ModelInputs,
     n_splits: int,
     test_days: int,
     *,
     baseline_feature: str,
-    entity_column: str | None = None,
     params: ModelParams | None = None,
     importance_repeats: int = 5,
     seed: int = 0,
@@ -71,15 +68,15 @@ def backtest(
     `temp_max_lag_1`), or the fold's training mean of the target where that is NULL. Test
     rows without a target are not scored.
     """
-    features = tuple(feature_names)
     if n_splits < 1 or test_days < 1:
         raise ModelError(
             f"n_splits ({n_splits}) and test_days ({test_days}) must both be at least 1"
         )
-    check_training_columns(table, features, target, time_column, entity_column)
-    require_columns(table, [baseline_feature], purpose="baseline")
+    check_training_columns(table, inputs)
+    require_columns(table.schema, [baseline_feature], purpose="baseline")
     numeric_column(table, baseline_feature)  # a non-numeric baseline fails before any training
-    days = pc.cast(table[time_column], pa.date32())
+    target = inputs.target
+    days = pc.cast(table[inputs.time_column], pa.date32())
     if table.num_rows == 0:
         raise ModelError("the table is empty; nothing to backtest")
     last_day: dt.date = pc.max(days).as_py()
@@ -106,17 +103,11 @@ def backtest(
                 f"{span} has no rows with a target to test on; use fewer splits, more test "
                 "days or fill the gap in the data"
             )
-        model = train(
-            history,
-            features,
-            target,
-            time_column=time_column,
-            entity_column=entity_column,
-            name=f"backtest-fold-{fold}",
-            params=params,
-        )
+        model = train(history, inputs, name=f"backtest-fold-{fold}", params=params)
         actual = numeric_column(test, target)
-        predicted = model.predict_matrix(feature_matrix(test, features, purpose="backtest"))
+        predicted = model.predict_matrix(
+            feature_matrix(test, inputs.feature_names, purpose="backtest")
+        )
         training_mean = float(np.nanmean(numeric_column(history, target)))
         baseline = numeric_column(test, baseline_feature)
         baseline = np.where(np.isnan(baseline), training_mean, baseline)
@@ -133,9 +124,8 @@ def backtest(
                 baseline=evaluate(actual, baseline),
             )
         )
-        key_columns = [time_column, *([entity_column] if entity_column else [])]
         parts.append(
-            test.select(key_columns)
+            test.select(inputs.key_columns)
             .append_column("actual", pa.array(actual, pa.float64()))
             .append_column("predicted", pa.array(predicted, pa.float64()))
             .append_column("baseline", pa.array(baseline, pa.float64()))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from brickyard.core import BrickyardError
 
-class ModelError(Exception):
+
+class ModelError(BrickyardError):
     """The input does not fit the model (missing column, wrong type, too little data)."""
 
 

@@ -19,20 +19,20 @@ def permutation_importances(
     Evaluated on the rows of `table` that have a target value (use held-out rows). The
     shuffles are seeded, so the result is reproducible. Order follows the model's features.
     """
-    require_columns(table, [model.target], purpose="permutation importance")
-    labelled = table.filter(pc.is_valid(table[model.target]))
+    features, target = model.inputs.feature_names, model.inputs.target
+    require_columns(table.schema, [target], purpose="permutation importance")
+    labelled = table.filter(pc.is_valid(table[target]))
     if labelled.num_rows == 0:
-        raise ModelError(f"no row has a '{model.target}' value to measure importance on")
+        raise ModelError(f"no row has a '{target}' value to measure importance on")
     result = permutation_importance(
         model.estimator,
-        feature_matrix(labelled, model.feature_names, purpose="permutation importance"),
-        numeric_column(labelled, model.target),
+        feature_matrix(labelled, features, purpose="permutation importance"),
+        numeric_column(labelled, target),
         scoring="neg_mean_absolute_error",
         n_repeats=n_repeats,
         random_state=seed,
         n_jobs=1,
     )
     return {
-        name: float(value)
-        for name, value in zip(model.feature_names, result.importances_mean, strict=True)
+        name: float(value) for name, value in zip(features, result.importances_mean, strict=True)
     }

@@ -14,13 +14,13 @@ from brickyard.models.errors import ModelError
 FloatArray = npt.NDArray[np.float64]
 
 
-def require_columns(table: pa.Table, columns: Sequence[str], *, purpose: str) -> None:
-    """Raise `ModelError` naming every column of `columns` that `table` lacks."""
-    missing = [name for name in columns if name not in table.schema.names]
+def require_columns(schema: pa.Schema, columns: Sequence[str], *, purpose: str) -> None:
+    """Raise `ModelError` naming every column of `columns` that a table of `schema` lacks."""
+    missing = [name for name in columns if name not in schema.names]
     if missing:
         raise ModelError(
             f"{purpose}: the table lacks column(s) {', '.join(missing)} (it has: "
-            f"{', '.join(table.schema.names)}); compute them with the same feature set the "
+            f"{', '.join(schema.names)}); compute them with the same feature set the "
             "model was trained with"
         )
 
@@ -40,7 +40,7 @@ def numeric_column(table: pa.Table, name: str) -> FloatArray:
 
 def feature_matrix(table: pa.Table, feature_names: Sequence[str], *, purpose: str) -> FloatArray:
     """The (rows, features) float64 matrix of `feature_names`, in that order."""
-    require_columns(table, feature_names, purpose=purpose)
+    require_columns(table.schema, feature_names, purpose=purpose)
     matrix = np.empty((table.num_rows, len(feature_names)), dtype=np.float64)
     for index, name in enumerate(feature_names):
         matrix[:, index] = numeric_column(table, name)

@@ -2,15 +2,15 @@
 
 A saved model is a directory::
 
-    <path>/metadata.json                 format version, name, features, target, metrics,
-                                         training fingerprint and period, library versions
-    <path>/estimator-<sha256[:16]>.joblib  the fitted scikit-learn estimator
+    <path>/metadata.json      format version, name, features, target, metrics, training
+                              fingerprint and period, library versions, the estimator's
+                              file name and sha256
+    <path>/estimator.joblib   the fitted scikit-learn estimator
 
-Each file is written to a temporary file in the same directory, fsynced and renamed into
-place. The estimator file is named by its content hash and `metadata.json` names the
-estimator file it belongs to. Replacing `metadata.json` is therefore the single commit point:
-a save that fails part-way leaves the previous model loadable. Nothing in the files depends
-on the clock, so saving the same training result twice gives byte-identical files.
+The directory is replaced as a whole (``brickyard.core.write_directory``): a reader sees the
+previous model or the new one, never a mix, and a save that fails leaves the previous model
+loadable. Nothing in the files depends on the clock, so saving the same training result
+twice gives byte-identical files.
 
 The estimator is a pickle: load only models your own training job wrote.
 """
@@ -21,9 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import platform
-import tempfile
 from pathlib import Path
 
 import joblib
@@ -33,12 +31,14 @@ import sklearn
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sklearn.ensemble import HistGradientBoostingRegressor
 
+from brickyard.core import write_directory
 from brickyard.models.errors import IncompatibleModelError, ModelError
+from brickyard.models.inputs import ModelInputs
 from brickyard.models.training import MetricValue, ModelParams, TrainedModel, TrainingSummary
 
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
-_ESTIMATOR_PREFIX = "estimator-"
+ESTIMATOR_FILE = "estimator.joblib"
 _RETRAIN = "retrain it with the training job in this environment"
 
 
@@ -83,26 +83,29 @@ def library_versions() -> dict[str, str]:
 
 
 def save_model(model: TrainedModel, path: str | Path) -> Path:
-    """Write `model` into directory `path` (created if needed) atomically; returns `path`."""
+    """Write `model` as the directory `path`, replacing it whole; returns `path`.
+
+    An existing directory must be empty or hold a saved model: everything in it is replaced.
+    """
     directory = Path(path)
     if directory.exists() and not directory.is_dir():
         raise ModelError(f"{directory} exists and is not a directory; choose another model path")
-    directory.mkdir(parents=True, exist_ok=True)
-
+    if directory.is_dir() and any(directory.iterdir()) and not (directory / METADATA_FILE).exists():
+        raise ModelError(
+            f"{directory} holds files but no saved model ({METADATA_FILE}); saving replaces the "
+            "whole directory, so choose a new or empty one"
+        )
     buffer = io.BytesIO()
     joblib.dump(model.estimator, buffer)
     estimator_bytes = buffer.getvalue()
-    digest = hashlib.sha256(estimator_bytes).hexdigest()
-    estimator_file = f"{_ESTIMATOR_PREFIX}{digest[:16]}.joblib"
-    _write_atomically(directory / estimator_file, estimator_bytes)
-
+    inputs = model.inputs
     metadata = _Metadata(
         format_version=FORMAT_VERSION,
         name=model.name,
-        target=model.target,
-        features=list(model.feature_names),
-        time_column=model.time_column,
-        entity_column=model.entity_column,
+        target=inputs.target,
+        features=list(inputs.feature_names),
+        time_column=inputs.time_column,
+        entity_column=inputs.entity_column,
         params=model.params,
         training=_Training(
             fingerprint=model.training.fingerprint,
@@ -112,15 +115,12 @@ def save_model(model: TrainedModel, path: str | Path) -> Path:
         ),
         metrics=dict(model.metrics),
         versions=library_versions(),
-        estimator=_EstimatorFile(file=estimator_file, sha256=digest),
+        estimator=_EstimatorFile(
+            file=ESTIMATOR_FILE, sha256=hashlib.sha256(estimator_bytes).hexdigest()
+        ),
     )
     text = json.dumps(metadata.model_dump(mode="json"), indent=2, sort_keys=True, allow_nan=False)
-    _write_atomically(directory / METADATA_FILE, (text + "\n").encode("utf-8"))
-
-    for stale in directory.glob(f"{_ESTIMATOR_PREFIX}*.joblib"):
-        if stale.name != estimator_file:
-            stale.unlink()
-    return directory
+    return write_directory(directory, {ESTIMATOR_FILE: estimator_bytes, METADATA_FILE: text + "\n"})
 
 
 def load_model(
@@ -198,10 +198,12 @@ def load_model(
     return TrainedModel(
         estimator=estimator,
         name=metadata.name,
-        feature_names=tuple(metadata.features),
-        target=metadata.target,
-        time_column=metadata.time_column,
-        entity_column=metadata.entity_column,
+        inputs=ModelInputs(
+            time_column=metadata.time_column,
+            entity_column=metadata.entity_column,
+            feature_names=metadata.features,
+            target=metadata.target,
+        ),
         params=metadata.params,
         training=TrainingSummary(
             fingerprint=metadata.training.fingerprint,
@@ -228,23 +230,3 @@ def _feature_difference(saved: list[str], expected: list[str] | tuple[str, ...])
     if extra:
         parts.append(f"only in the model: {', '.join(extra)}")
     return "; ".join(parts)
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

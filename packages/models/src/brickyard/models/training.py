@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
@@ -14,6 +14,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 
 from brickyard.models.errors import ModelError
 from brickyard.models.fingerprint import table_fingerprint
+from brickyard.models.inputs import ModelInputs
 from brickyard.models.matrices import FloatArray, feature_matrix, numeric_column, require_columns
 
 MetricValue = float | int | None
@@ -62,14 +63,14 @@ class TrainingSummary:
 
 @dataclass(frozen=True, eq=False)
 class TrainedModel:
-    """A fitted estimator and everything needed to score, save and audit it."""
+    """A fitted estimator and everything needed to score, save and audit it.
+
+    `inputs` are the columns it was trained on, and so the columns it scores.
+    """
 
     estimator: HistGradientBoostingRegressor
     name: str
-    feature_names: tuple[str, ...]
-    target: str
-    time_column: str
-    entity_column: str | None
+    inputs: ModelInputs
     params: ModelParams
     training: TrainingSummary
     metrics: Mapping[str, MetricValue] = field(default_factory=dict)
@@ -89,42 +90,36 @@ class TrainedModel:
 
 def train(
     table: pa.Table,
-    feature_names: Sequence[str],
-    target: str,
+    inputs: ModelInputs,
     *,
-    time_column: str,
     name: str,
-    entity_column: str | None = None,
     params: ModelParams | None = None,
 ) -> TrainedModel:
-    """Fit a HistGradientBoostingRegressor of `target` on `feature_names`.
+    """Fit a HistGradientBoostingRegressor of `inputs.target` on `inputs.feature_names`.
 
     Rows whose target is NULL are skipped. NULL features are allowed: the estimator handles
     missing values natively. `name` is the caller's model name/version
     (e.g. "temp_max-2015-12-31") and is recorded with the model.
     """
     params = params or ModelParams()
-    features = tuple(feature_names)
-    check_training_columns(table, features, target, time_column, entity_column)
+    check_training_columns(table, inputs)
     if not name.strip():
         raise ModelError("model name is empty; pass a name such as 'temp_max-2015-12-31'")
-    key_columns = [time_column, *([entity_column] if entity_column else [])]
-    fingerprint = table_fingerprint(table, [*key_columns, *features, target])
+    target = inputs.target
+    fingerprint = table_fingerprint(table, [*inputs.key_columns, *inputs.feature_names, target])
     labelled = table.filter(pc.is_valid(table[target]))
     if labelled.num_rows == 0:
         raise ModelError(f"no row has a '{target}' value; nothing to train on")
     estimator = params.estimator()
     estimator.fit(
-        feature_matrix(labelled, features, purpose="training"), numeric_column(labelled, target)
+        feature_matrix(labelled, inputs.feature_names, purpose="training"),
+        numeric_column(labelled, target),
     )
-    bounds = pc.min_max(labelled[time_column]).as_py()
+    bounds = pc.min_max(labelled[inputs.time_column]).as_py()
     return TrainedModel(
         estimator=estimator,
         name=name,
-        feature_names=features,
-        target=target,
-        time_column=time_column,
-        entity_column=entity_column,
+        inputs=inputs,
         params=params,
         training=TrainingSummary(
             fingerprint=fingerprint,
@@ -135,27 +130,23 @@ def train(
     )
 
 
-def check_training_columns(
-    table: pa.Table,
-    feature_names: Sequence[str],
-    target: str,
-    time_column: str,
-    entity_column: str | None,
-) -> None:
+def check_training_columns(table: pa.Table, inputs: ModelInputs) -> None:
     """Raise `ModelError` if the table or the column roles cannot be used for training."""
-    if not feature_names:
+    features, time_column = inputs.feature_names, inputs.time_column
+    if not features:
         raise ModelError("no features given; pass at least one feature column")
-    duplicates = sorted({n for n in feature_names if list(feature_names).count(n) > 1})
+    duplicates = sorted({n for n in features if features.count(n) > 1})
     if duplicates:
         raise ModelError(f"feature(s) listed more than once: {', '.join(duplicates)}")
-    leaked = {target, time_column, entity_column} & set(feature_names)
+    leaked = {inputs.target, time_column, inputs.entity_column} & set(features)
     if leaked:
         raise ModelError(
             f"column(s) {', '.join(sorted(str(c) for c in leaked))} are used as features and as "
             "target/time/entity; remove them from the feature list"
         )
-    key_columns = [time_column, *([entity_column] if entity_column else [])]
-    require_columns(table, [*key_columns, target, *feature_names], purpose="training")
+    require_columns(
+        table.schema, [*inputs.key_columns, inputs.target, *features], purpose="training"
+    )
     time_type = table.schema.field(time_column).type
     if not (pa.types.is_date32(time_type) or pa.types.is_date64(time_type)):
         raise ModelError(

@@ -5,22 +5,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from brickyard.models import ModelError, ModelParams, backtest, evaluate
+from brickyard.models import ModelError, ModelInputs, ModelParams, backtest, evaluate
 
 FAST = ModelParams(max_iter=60)
+BY_STATION = ModelInputs("date", ["x1", "x2"], "y", entity_column="station")
+X1 = ModelInputs("date", ["x1"], "y")
 
 
 def test_folds_are_time_ordered_expanding_windows(small: pa.Table) -> None:
     result = backtest(
-        small,
-        "date",
-        ["x1", "x2"],
-        "y",
-        n_splits=3,
-        test_days=10,
-        baseline_feature="y_lag_1",
-        entity_column="station",
-        params=FAST,
+        small, BY_STATION, n_splits=3, test_days=10, baseline_feature="y_lag_1", params=FAST
     )
     last_day = dt.date(2020, 4, 29)
     assert [f.fold for f in result.folds] == [1, 2, 3]
@@ -38,17 +32,7 @@ def test_folds_are_time_ordered_expanding_windows(small: pa.Table) -> None:
 
 
 def test_predictions_table_holds_every_scored_test_row(small: pa.Table) -> None:
-    result = backtest(
-        small,
-        "date",
-        ["x1", "x2"],
-        "y",
-        2,
-        15,
-        baseline_feature="y_lag_1",
-        entity_column="station",
-        params=FAST,
-    )
+    result = backtest(small, BY_STATION, 2, 15, baseline_feature="y_lag_1", params=FAST)
     predictions = result.predictions
     assert predictions.column_names == [
         "date",
@@ -70,9 +54,7 @@ def test_predictions_table_holds_every_scored_test_row(small: pa.Table) -> None:
 
 def test_baseline_falls_back_to_the_training_mean(small: pa.Table) -> None:
     no_baseline = small.set_column(5, "y_lag_1", pa.nulls(small.num_rows, pa.float64()))
-    result = backtest(
-        no_baseline, "date", ["x1"], "y", 1, 20, baseline_feature="y_lag_1", params=FAST
-    )
+    result = backtest(no_baseline, X1, 1, 20, baseline_feature="y_lag_1", params=FAST)
     test_start = result.folds[0].test_start
     history = small.filter(pc.less(small["date"], pa.scalar(test_start, pa.date32())))
     expected = float(np.nanmean(history["y"].to_numpy(zero_copy_only=False)))
@@ -86,9 +68,7 @@ def test_model_beats_persistence_on_the_seattle_sample(
 ) -> None:
     result = backtest(
         seattle,
-        "date",
-        seattle_features,
-        "temp_max",
+        ModelInputs("date", seattle_features, "temp_max"),
         n_splits=5,
         test_days=73,
         baseline_feature="temp_max_lag_1",
@@ -116,7 +96,7 @@ def test_impossible_splits_are_refused(
     small: pa.Table, n_splits: int, test_days: int, message: str
 ) -> None:
     with pytest.raises(ModelError, match=message):
-        backtest(small, "date", ["x1"], "y", n_splits, test_days, baseline_feature="y_lag_1")
+        backtest(small, X1, n_splits, test_days, baseline_feature="y_lag_1")
 
 
 def test_gap_in_test_window_is_refused(small: pa.Table) -> None:
@@ -124,9 +104,9 @@ def test_gap_in_test_window_is_refused(small: pa.Table) -> None:
     tail = small.filter(pc.equal(small["date"], pa.scalar(dt.date(2020, 4, 29), pa.date32())))
     gappy = pa.concat_tables([before_gap, tail])
     with pytest.raises(ModelError, match=r"fold 1 \(2020-04-10 .. 2020-04-19\) has no rows"):
-        backtest(gappy, "date", ["x1"], "y", 2, 10, baseline_feature="y_lag_1", params=FAST)
+        backtest(gappy, X1, 2, 10, baseline_feature="y_lag_1", params=FAST)
 
 
 def test_baseline_feature_must_exist(small: pa.Table) -> None:
     with pytest.raises(ModelError, match=r"baseline: the table lacks column\(s\) y_lag_7"):
-        backtest(small, "date", ["x1"], "y", 1, 10, baseline_feature="y_lag_7")
+        backtest(small, X1, 1, 10, baseline_feature="y_lag_7")

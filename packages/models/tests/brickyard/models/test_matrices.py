@@ -26,7 +26,7 @@ def test_missing_columns_are_all_named() -> None:
     with pytest.raises(
         ModelError, match=r"scoring: the table lacks column\(s\) b, c \(it has: a\)"
     ):
-        require_columns(table, ["a", "b", "c"], purpose="scoring")
+        require_columns(table.schema, ["a", "b", "c"], purpose="scoring")
 
 
 def test_non_numeric_column_is_refused() -> None:

@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -7,10 +9,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from brickyard.core import WriteError
 from brickyard.models import (
     FORMAT_VERSION,
     IncompatibleModelError,
     ModelError,
+    ModelInputs,
     ModelParams,
     TrainedModel,
     load_model,
@@ -18,7 +22,7 @@ from brickyard.models import (
     score,
     train,
 )
-from brickyard.models.persistence import METADATA_FILE
+from brickyard.models.persistence import ESTIMATOR_FILE, METADATA_FILE
 
 PARAMS = ModelParams(max_iter=40)
 
@@ -26,10 +30,7 @@ PARAMS = ModelParams(max_iter=40)
 def trained(table: pa.Table) -> TrainedModel:
     model = train(
         table,
-        ["x1", "x2"],
-        "y",
-        time_column="date",
-        entity_column="station",
+        ModelInputs("date", ["x1", "x2"], "y", entity_column="station"),
         name="y-2020-04-29",
         params=PARAMS,
     )
@@ -47,9 +48,8 @@ def test_round_trip_keeps_predictions_and_metadata(small: pa.Table, tmp_path: Pa
     save_model(model, tmp_path / "model")
     loaded = load_model(tmp_path / "model", expected_features=["x1", "x2"])
     assert loaded.name == "y-2020-04-29"
-    assert loaded.feature_names == model.feature_names
-    assert loaded.target == "y"
-    assert loaded.entity_column == "station"
+    assert loaded.inputs == model.inputs
+    assert loaded.inputs.entity_column == "station"
     assert loaded.params == PARAMS
     assert loaded.training == model.training
     assert loaded.metrics == {"mae": 0.25, "n": 40, "r2": None}
@@ -66,10 +66,9 @@ def test_metadata_records_versions_and_no_timestamps(small: pa.Table, tmp_path: 
     assert metadata["features"] == ["x1", "x2"]
     assert metadata["training"]["period_start"] == "2020-01-01"
     assert len(metadata["training"]["fingerprint"]) == 64
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        metadata["estimator"]["file"],
-        METADATA_FILE,
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ESTIMATOR_FILE, METADATA_FILE]
+    assert metadata["estimator"]["file"] == ESTIMATOR_FILE
+    assert {stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()} == {0o644}
 
 
 def test_retraining_on_the_same_data_writes_identical_bytes(
@@ -82,34 +81,42 @@ def test_retraining_on_the_same_data_writes_identical_bytes(
     assert first == second
 
 
-def test_saving_over_a_model_replaces_it_and_drops_the_old_estimator(
-    small: pa.Table, tmp_path: Path
-) -> None:
-    save_model(trained(small), tmp_path)
-    other = train(small, ["x1"], "y", time_column="date", name="y-v2", params=PARAMS)
-    save_model(other, tmp_path)
-    assert len(list(tmp_path.glob("estimator-*.joblib"))) == 1
-    assert load_model(tmp_path).name == "y-v2"
+def test_saving_over_a_model_replaces_it_whole(small: pa.Table, tmp_path: Path) -> None:
+    model_dir = tmp_path / "model"
+    save_model(trained(small), model_dir)
+    other = train(small, ModelInputs("date", ["x1"], "y"), name="y-v2", params=PARAMS)
+    save_model(other, model_dir)
+    assert sorted(p.name for p in model_dir.iterdir()) == [ESTIMATOR_FILE, METADATA_FILE]
+    assert load_model(model_dir).name == "y-v2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
 def test_failed_save_leaves_the_previous_model_intact(
     small: pa.Table, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    save_model(trained(small), tmp_path)
-    before = (tmp_path / METADATA_FILE).read_bytes()
+    model_dir = tmp_path / "model"
+    save_model(trained(small), model_dir)
+    before = {p.name: p.read_bytes() for p in model_dir.iterdir()}
 
-    def broken_dump(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
+    def full_disk(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("brickyard.models.persistence.json.dumps", broken_dump)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(WriteError, match="No space left"):
         save_model(
-            train(small, ["x1"], "y", time_column="date", name="v2", params=PARAMS), tmp_path
+            train(small, ModelInputs("date", ["x1"], "y"), name="v2", params=PARAMS), model_dir
         )
     monkeypatch.undo()
-    assert (tmp_path / METADATA_FILE).read_bytes() == before
-    assert load_model(tmp_path).name == "y-2020-04-29"
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert {p.name: p.read_bytes() for p in model_dir.iterdir()} == before
+    assert load_model(model_dir).name == "y-2020-04-29"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"], "temporary files left"
+
+
+def test_a_directory_of_other_files_is_not_replaced(small: pa.Table, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ModelError, match="holds files but no saved model"):
+        save_model(trained(small), tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize(
@@ -178,7 +185,7 @@ def test_tampered_feature_list_in_metadata_is_refused(small: pa.Table, tmp_path:
 
 def test_corrupted_estimator_is_refused(small: pa.Table, tmp_path: Path) -> None:
     save_model(trained(small), tmp_path)
-    estimator = next(tmp_path.glob("estimator-*.joblib"))
+    estimator = tmp_path / ESTIMATOR_FILE
     estimator.write_bytes(estimator.read_bytes()[:-1] + b"\0")
     with pytest.raises(ModelError, match="does not match the sha256"):
         load_model(tmp_path)

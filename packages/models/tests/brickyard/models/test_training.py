@@ -5,18 +5,21 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from brickyard.models import ModelError, ModelParams, table_fingerprint, train
+from brickyard.models import ModelError, ModelInputs, ModelParams, table_fingerprint, train
 from brickyard.models.matrices import feature_matrix
 
 FEATURES = ["x1", "x2"]
+INPUTS = ModelInputs("date", FEATURES, "y")
 
 
 def test_train_learns_and_records_what_it_was_trained_on(
     small: pa.Table, make_synthetic: Callable[..., pa.Table]
 ) -> None:
-    model = train(small, FEATURES, "y", time_column="date", entity_column="station", name="y-v1")
+    inputs = ModelInputs("date", FEATURES, "y", entity_column="station")
+    model = train(small, inputs, name="y-v1")
     assert model.name == "y-v1"
-    assert model.feature_names == ("x1", "x2")
+    assert model.inputs == inputs
+    assert model.inputs.feature_names == ("x1", "x2")
     assert model.training.rows == small.num_rows - small["y"].null_count
     assert model.training.period_start == dt.date(2020, 1, 1)
     assert model.training.period_end == dt.date(2020, 4, 29)
@@ -33,8 +36,8 @@ def test_train_learns_and_records_what_it_was_trained_on(
 
 def test_training_is_deterministic(small: pa.Table) -> None:
     params = ModelParams(max_iter=50, random_state=7)
-    first = train(small, FEATURES, "y", time_column="date", name="m", params=params)
-    second = train(small, FEATURES, "y", time_column="date", name="m", params=params)
+    first = train(small, INPUTS, name="m", params=params)
+    second = train(small, INPUTS, name="m", params=params)
     matrix = feature_matrix(small, FEATURES, purpose="test")
     np.testing.assert_array_equal(first.predict_matrix(matrix), second.predict_matrix(matrix))
     assert first.estimator.random_state == 7
@@ -48,7 +51,7 @@ def test_params_are_validated() -> None:
 
 
 def test_with_metrics_attaches_finite_metrics(small: pa.Table) -> None:
-    model = train(small, FEATURES, "y", time_column="date", name="m")
+    model = train(small, INPUTS, name="m")
     assert model.with_metrics({"mae": 0.5, "r2": None}).metrics == {"mae": 0.5, "r2": None}
     with pytest.raises(ModelError, match="metric 'mae' is nan"):
         model.with_metrics({"mae": float("nan")})
@@ -68,16 +71,16 @@ def test_unusable_training_input_is_refused(
     small: pa.Table, features: list[str], target: str, message: str
 ) -> None:
     with pytest.raises(ModelError, match=message):
-        train(small, features, target, time_column="date", name="m")
+        train(small, ModelInputs("date", features, target), name="m")
 
 
 def test_time_column_must_be_a_date(small: pa.Table) -> None:
     as_text = small.set_column(1, "date", small["date"].cast(pa.string()))
     with pytest.raises(ModelError, match="time column 'date' has type string, expected date"):
-        train(as_text, FEATURES, "y", time_column="date", name="m")
+        train(as_text, INPUTS, name="m")
 
 
 def test_all_targets_null_is_refused(small: pa.Table) -> None:
     empty_target = small.set_column(4, "y", pa.nulls(small.num_rows, pa.float64()))
     with pytest.raises(ModelError, match="no row has a 'y' value"):
-        train(empty_target, FEATURES, "y", time_column="date", name="m")
+        train(empty_target, INPUTS, name="m")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import brickyard.reporting.report as report_module
+from brickyard.core import ExitCode, WriteError
 from brickyard.reporting import (
     ReportError,
     ReportInputs,
@@ -103,8 +104,9 @@ def test_write_failure_leaves_the_previous_report_and_no_temp_files(
 
     monkeypatch.setattr(report_module, "render_html", lambda inputs: "<p>new page</p>")
     monkeypatch.setattr(os, "fsync", fsync_failing_on_second_file)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(WriteError, match=r"summary\.json: No space left") as raised:
         write_report(report_inputs, previous)
+    assert raised.value.exit_code == ExitCode.IO_ERROR
 
     assert _snapshot(previous) == before
 
