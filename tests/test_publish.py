@@ -32,8 +32,8 @@ from pathlib import Path
 import pytest
 from passlib.apache import HtpasswdFile
 
-from brickyard_release.errors import PublishError
-from brickyard_release.publishing import (
+from brickyard_dev.release.publishing import (
+    PublishError,
     Twine,
     canonical_name,
     publish,
