@@ -21,12 +21,13 @@ from brickyard_dev.errors import DevError
 PIP_INDEX = "https://pypi.org/simple"
 # What the notebook/dev environment exists for; they must come from the Pants resolve.
 NOTEBOOK_PROJECTS = ("jupyterlab", "ipykernel")
-# Requirements of the developer CLI alone, left out of the environment: the CLI runs from
-# its own PEX through Pants, never in this environment; conda-lock and py-rattler lock the
-# environment from outside (a conda user installs conda-lock with conda), and the
-# Kubernetes client only checks generated CronJobs. What they need and the notebooks also
+# Requirements of the repository's tools alone, left out of the environment: the developer
+# CLI and the benchmarks run from their own PEXes through Pants, never in this environment;
+# conda-lock and py-rattler lock the environment from outside (a conda user installs
+# conda-lock with conda), the Kubernetes client and check-jsonschema only check generated
+# and CI files, and Polars is the benchmarks' peer. What they need and the notebooks also
 # use stays in, pinned as the Pants lockfile pins it.
-TOOL_ONLY = frozenset({"conda-lock", "py-rattler", "kubernetes"})
+TOOL_ONLY = frozenset({"conda-lock", "py-rattler", "kubernetes", "polars", "check-jsonschema"})
 _SYS_PLATFORM = {"linux-64": "linux", "osx-arm64": "darwin", "win-64": "win32"}
 
 
