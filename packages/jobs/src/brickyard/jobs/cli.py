@@ -9,29 +9,21 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import get_args
 
-from brickyard.core import BrickyardError, ExitCode
+from brickyard.core import CommandParser, configure_logging, report_failure, run_command
 from brickyard.jobs.errors import ConfigError
-from brickyard.jobs.logs import configure_logging
 from brickyard.jobs.pipeline import JOBS, JobContext, run_job
-from brickyard.jobs.settings import EngineName, LogFormat, Settings, load_settings
+from brickyard.jobs.settings import EngineName, Settings, load_settings
 
 log = logging.getLogger("brickyard.jobs")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
-
-
 def _parser(job: str, description: str) -> argparse.ArgumentParser:
-    parser = _Parser(prog=job, description=description)
+    parser = CommandParser(prog=job, description=description, log_format_default="run.log_format")
     parser.add_argument(
         "--as-of",
         type=_parse_date,
@@ -58,7 +50,6 @@ def _parser(job: str, description: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config-dir", type=Path, help="a shared-config directory to use instead")
     parser.add_argument("--output-dir", type=Path, help="where outputs go (default: output.dir)")
-    parser.add_argument("--log-format", choices=get_args(LogFormat), help="default: run.log_format")
     return parser
 
 
@@ -83,37 +74,20 @@ def _main(job: str, description: str, argv: Sequence[str] | None) -> int:
     except ConfigError as error:
         # No settings to say the log format: the command line's, or readable text.
         configure_logging(args.log_format or "text")
-        return _failed(job, error)
+        return report_failure(log, job, error)
     configure_logging(settings.run.log_format)
-    return _run(job, settings, args)
+    return run_command(job, lambda: run_job(_context(job, settings, args), JOBS[job]), log)
 
 
-def _run(job: str, settings: Settings, args: argparse.Namespace) -> int:
+def _context(job: str, settings: Settings, args: argparse.Namespace) -> JobContext:
     output_dir = args.output_dir or Path(settings.output.dir)
-    context = JobContext(
+    return JobContext(
         job=job,
         settings=settings,
         as_of=args.as_of,
         output_dir=output_dir.absolute(),
         config_dir=args.config_dir,
     )
-    try:
-        run_job(context, JOBS[job])
-    except BrickyardError as error:
-        return _failed(job, error)
-    except KeyboardInterrupt:
-        log.error("%s interrupted", job)
-        return 130
-    except Exception:
-        log.exception("%s failed with an unexpected error", job)
-        return int(ExitCode.FAILURE)
-    return int(ExitCode.OK)
-
-
-def _failed(job: str, error: BrickyardError) -> int:
-    """Log `error` on one line and return its exit code."""
-    log.error("%s failed: %s", job, error, extra={"exit_code": int(error.exit_code)})
-    return int(error.exit_code)
 
 
 def pipeline_main(argv: Sequence[str] | None = None) -> int:

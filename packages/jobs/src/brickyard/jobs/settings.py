@@ -25,13 +25,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from brickyard.core.commands import LogFormat
 from brickyard.jobs.errors import ConfigError
 
 ENV_PREFIX = "BRICKYARD__"
 CONFIG_DIR_VARIABLE = "BRICKYARD_CONFIG_DIR"
 
 EngineName = Literal["duckdb", "spark"]
-LogFormat = Literal["text", "json"]
 
 
 class _Section(BaseModel):
