@@ -72,7 +72,9 @@ def _clone(revision: str, directory: Path) -> Path:
     return directory
 
 
-def _timed(argv: list[str], cwd: Path, env: dict[str, str], check: bool = True) -> tuple[float, str]:
+def _timed(
+    argv: list[str], cwd: Path, env: dict[str, str], check: bool = True
+) -> tuple[float, str]:
     start = time.perf_counter()
     completed = subprocess.run(
         argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
