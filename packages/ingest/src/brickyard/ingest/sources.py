@@ -311,7 +311,8 @@ def _check_file(path: Path, kind: str, compression: Compression | None) -> None:
         head = handle.read(65536)
         more = handle.read(1)
     if not head.strip() and not more:
-        raise IngestError(f"{path}: empty file; a {kind} source needs at least a header")
+        needs = "a header" if kind == "CSV" else "one record"
+        raise IngestError(f"{path}: empty file; a {kind} source needs at least {needs}")
 
 
 def _match_columns(
