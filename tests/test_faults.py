@@ -196,9 +196,7 @@ def test_an_output_directory_whose_parent_is_a_file_cannot_be_created(
     assert "Not a directory; a part of the path is a file, not a directory" in line
 
 
-def test_a_missing_source_is_no_input(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_missing_source_is_no_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "not-delivered.csv.gz"
 
     code = run(pipeline_main, tmp_path / "out", missing)

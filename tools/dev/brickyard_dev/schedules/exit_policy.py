@@ -25,7 +25,9 @@ class ExitPolicy:
 RETRYABLE_EXIT_CODE = 75
 
 EXIT_POLICY: tuple[ExitPolicy, ...] = (
-    ExitPolicy(1, "a bug or an unclassified error (the log has the traceback)", False, "developers"),
+    ExitPolicy(
+        1, "a bug or an unclassified error (the log has the traceback)", False, "developers"
+    ),
     ExitPolicy(64, "bad command line", False, "the schedule's owner"),
     ExitPolicy(65, "unusable input data", False, "the data owner"),
     ExitPolicy(66, "an input is missing or unreadable", False, "the operator"),

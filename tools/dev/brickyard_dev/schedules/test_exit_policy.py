@@ -35,4 +35,8 @@ def test_every_generated_file_carries_the_policy() -> None:
     assert lines[0] == "Exit codes (packages/jobs/README.md): only 75 is retried."
     assert "     65  unusable input data" in lines[3]
     assert lines[3].endswith("alert the data owner")
-    assert any(line.strip().startswith("75") and "retry; when the retries run out, alert the operator" in line for line in lines)
+    assert any(
+        line.strip().startswith("75")
+        and "retry; when the retries run out, alert the operator" in line
+        for line in lines
+    )

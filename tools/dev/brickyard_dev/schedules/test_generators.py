@@ -182,7 +182,7 @@ def test_airflow_dag(make_manifest: MakeManifest) -> None:
         '        "retry_delay": timedelta(seconds=60),',
         '        "execution_timeout": timedelta(seconds=600),',
         '    BrickyardJob(task_id="nightly", argv=["/opt/brickyard/jobs/daily.pex", "--as-of", '
-        "\"{{ day_before(dag_run.run_after, 'Europe/Amsterdam') }}\", \"--log-format\", "
+        '"{{ day_before(dag_run.run_after, \'Europe/Amsterdam\') }}", "--log-format", '
         '"json", "--output-dir", "/var/lib/brickyard"])',
         "RETRYABLE_EXIT_CODE = 75",
         '    65: ("unusable input data", "the data owner"),',

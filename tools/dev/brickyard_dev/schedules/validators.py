@@ -322,9 +322,7 @@ def _check_cronjob(cron_job: Any, job: Job, path: Path) -> None:
         for rule in rules
         if rule.action == "FailJob" and rule.on_exit_codes is not None
     ]
-    _expect(
-        where, "podFailurePolicy FailJob exit codes", fatal, [("NotIn", [RETRYABLE_EXIT_CODE])]
-    )
+    _expect(where, "podFailurePolicy FailJob exit codes", fatal, [("NotIn", [RETRYABLE_EXIT_CODE])])
     _expect(where, "containers", len(pod.containers), 1)
     container = pod.containers[0]
     if not container.image or not container.command:

@@ -35,7 +35,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, cast, get_args
+from typing import Literal, cast, get_args
 
 import duckdb
 import numpy as np
@@ -247,7 +247,7 @@ def quiet_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def raw_bytes(path: Path, compression: Compression | None) -> Iterator[BinaryIO]:
+def raw_bytes(path: Path, compression: Compression | None) -> Iterator[io.BufferedReader]:
     """The bytes of a source file, decompressed; errors name the file.
 
     A file that cannot be opened or read is a ReadError; a compressed stream that is
@@ -259,10 +259,10 @@ def raw_bytes(path: Path, compression: Compression | None) -> Iterator[BinaryIO]
                 yield handle
             elif compression == "gzip":
                 with gzip.GzipFile(fileobj=handle) as stream:
-                    yield cast(BinaryIO, stream)
+                    yield cast(io.BufferedReader, stream)
             else:
                 with zstandard.ZstdDecompressor().stream_reader(handle) as stream:
-                    yield cast(BinaryIO, stream)
+                    yield cast(io.BufferedReader, stream)
     except _CORRUPT_STREAM as error:
         raise _corrupt(path, compression, error) from None
     except OSError as error:

@@ -45,13 +45,13 @@ from brickyard.ingest.sources import connect, open_source
 from brickyard.ingest.validation import validate
 
 PROFILE_VARIABLE = "BRICKYARD_HYPOTHESIS_PROFILE"
-_COMMON = {
-    "deadline": None,
-    "database": None,
-    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
-}
-settings.register_profile("default", max_examples=12, **_COMMON)
-settings.register_profile("thorough", max_examples=10_000, **_COMMON)
+_COMMON = settings(
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("default", _COMMON, max_examples=12)
+settings.register_profile("thorough", _COMMON, max_examples=10_000)
 PROFILE = settings(settings.get_profile(os.environ.get(PROFILE_VARIABLE, "default")))
 
 WHITESPACE = " \t\n\r\x0b\x0c"
@@ -150,8 +150,10 @@ FLOAT_TEXTS = _padded(
             lambda parts: f"{parts[0]}.{parts[1]}e{parts[2]}"
         ),
         st.sampled_from(
-            ["NaN", "inf", "-Infinity", "1e309", "1e-400", "1_0.5", "1,5", "+.5", "5.", "."]
-            + ["-", "1e", "+-1", "1.5f", "0x1p3", "\u0661.5", ""]
+            [
+                *("NaN", "inf", "-Infinity", "1e309", "1e-400", "1_0.5", "1,5", "+.5", "5."),
+                *(".", "-", "1e", "+-1", "1.5f", "0x1p3", "\u0661.5", ""),
+            ]
         ),
         st.text(alphabet="0123456789+-.eE_, ", max_size=8),
     )
@@ -205,7 +207,9 @@ def timestamp_texts(draw: st.DrawFn) -> str:
     if precision in ("second", "fraction"):
         text += f":{draw(st.sampled_from([moment.second, 60])):02d}"
     if precision == "fraction":
-        text += "." + f"{moment.microsecond:06d}{draw(st.integers(0, 9))}"[: draw(st.integers(1, 7))]
+        text += (
+            "." + f"{moment.microsecond:06d}{draw(st.integers(0, 9))}"[: draw(st.integers(1, 7))]
+        )
     if precision != "day" and draw(st.booleans()):
         hours, minutes = draw(st.integers(-14, 14)), draw(st.sampled_from([0, 30]))
         sign = "-" if hours < 0 else "+"
@@ -232,14 +236,18 @@ def records(draw: st.DrawFn, shape: Shape) -> list[Record]:
     # A JSON Lines file needs a record, as a CSV file needs its header.
     count = draw(st.integers(0 if shape.format == "csv" else 1, 8))
     # Keys from a small range, so that they repeat.
-    keys = st.one_of(st.sampled_from(["-1", "0", "1", "2", "+1", "01"]), value_texts("k", shape.date_format))
+    keys = st.one_of(
+        st.sampled_from(["-1", "0", "1", "2", "+1", "01"]), value_texts("k", shape.date_format)
+    )
     result = []
     for _ in range(count):
         values: Row = {
             column: draw(keys if column == "k" else value_texts(column, shape.date_format))
             for column in COLUMNS
         }
-        ragged = draw(st.sampled_from([None] * 8 + ["short", "long"])) if shape.format == "csv" else None
+        ragged = (
+            draw(st.sampled_from([None] * 8 + ["short", "long"])) if shape.format == "csv" else None
+        )
         quoted = frozenset(draw(st.sets(st.sampled_from(COLUMNS))))
         result.append(Record(values, ragged, quoted))
     return result
@@ -346,8 +354,8 @@ def parse(column: str, text: str, shape: Shape) -> Any:
     if column == "x":
         if not FLOAT.fullmatch(text):
             return None
-        number = float(text)
-        return number if math.isfinite(number) else None
+        real = float(text)
+        return real if math.isfinite(real) else None
     if column == "b":
         return {"true": True, "1": True, "false": False, "0": False}.get(text.lower())
     if column == "d":
@@ -544,7 +552,11 @@ def test_a_file_in_utf16_fails_whole_or_keeps_the_invariants(
     rows = data.draw(records(shape))
     contract = shape.contract()
     path = workdir / shape.name
-    text = render(Shape(shape.format, None, "utf-8", "\n", shape.date_format, "reject", False), list(COLUMNS), rows)
+    text = render(
+        Shape(shape.format, None, "utf-8", "\n", shape.date_format, "reject", False),
+        list(COLUMNS),
+        rows,
+    )
     path.write_bytes(text.decode().encode("utf-16"))
 
     try:

@@ -4,13 +4,13 @@ import gzip
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-import duckdb
 from brickyard.core import ExitCode, ReadError, WriteError
 from brickyard.ingest import Contract, IngestError, read_source
 from brickyard.ingest.quarantine import MalformedLine
@@ -305,7 +305,10 @@ def test_the_raw_lines_of_a_compressed_csv_come_through_decompression(
     write_file: Callable[[str, str | bytes], Path],
 ) -> None:
     contract = Contract.from_dict(
-        {"name": "pairs", "columns": [{"name": "a", "type": "integer"}, {"name": "b", "type": "string"}]}
+        {
+            "name": "pairs",
+            "columns": [{"name": "a", "type": "integer"}, {"name": "b", "type": "string"}],
+        }
     )
     path = write_file("pairs.csv.zst", zstandard.compress(b"a,b\n1,x\n2,y\n3,z\n"))
 

@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy
 import pyarrow
+import sklearn
 import skops
 import skops.io
-import sklearn
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sklearn.ensemble import HistGradientBoostingRegressor
 
