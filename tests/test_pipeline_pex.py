@@ -1,5 +1,6 @@
 """The pipeline executable as cron runs it (`cd / && env -i PATH=/usr/bin:/bin`): compressed
-daily extracts go through, and a read-only output directory ends it with 73 and one line.
+daily extracts go through, a read-only output directory ends it with 73 and one line, and
+`--engine spark` says which executable has Spark (this one has no pyspark).
 
 packages/jobs:pipeline is built into the sandbox (tests/BUILD); the jobs read a slice of the
 embedded sample, with small model settings.
@@ -95,3 +96,20 @@ def test_a_read_only_output_directory_exits_73_with_one_line(
         "Read-only file system; the filesystem is mounted read-only: remount it read-write "
         "(or point the output elsewhere) and run again"
     )
+
+
+def test_the_default_executable_has_no_pyspark_and_says_what_to_run(
+    tmp_path: Path, executable: Path
+) -> None:
+    # It runs without Spark's 300 MB; a Spark run is pointed at the executable that has it.
+    result = subprocess.run(
+        [executable, "--output-dir", str(tmp_path), "--engine", "spark"],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=900,
+    )
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "needs pyspark" in result.stderr
+    assert "jobs/<job>-spark.pex" in result.stderr

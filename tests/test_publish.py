@@ -284,6 +284,9 @@ def test_released_libraries_install_from_the_private_index_and_run(
             "install",
             "--quiet",
             "--no-cache-dir",
+            # Modules compile when first imported; compiling all of SciPy and friends up front
+            # is most of an install's time.
+            "--no-compile",
             f"--index-url={full_index.simple}",
             "brickyard-jobs",
         ],
@@ -313,6 +316,9 @@ def test_released_libraries_install_from_the_private_index_and_run(
             f"--output-dir={output}",
             f"--config-dir={config}",
             "--as-of=2015-12-31",
+            # A small model: what is tested is that the installed packages run the job.
+            *("--set", "model.max_iter=10", "--set", "backtest.n_splits=1"),
+            *("--set", "backtest.test_days=30"),
         ],
         env=environment,
         cwd=tmp_path,

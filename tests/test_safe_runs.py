@@ -1,4 +1,8 @@
-"""What a scheduler relies on: kills leave good outputs, re-runs reproduce, runs never overlap."""
+"""What a scheduler relies on: kills leave good outputs, re-runs reproduce, runs never overlap.
+
+The jobs read a slice of the embedded sample with a small backtest; the model keeps its
+default size, so that the training step lasts long enough to be caught in the middle.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,28 @@ from pathlib import Path
 import pytest
 
 from brickyard.core import ExitCode
+from brickyard.ingest import seattle_weather_path
 from brickyard.jobs.cli import pipeline_main
 
-AS_OF = "2014-06-30"
+AS_OF = "2012-06-30"
+LATEST_DAY = "2012-07-18"  # of the slice the jobs read
 OUTPUTS = ("report.html", "summary.json", "forecast.csv")
+SMALL_BACKTEST = [*("--set", "backtest.n_splits=1"), *("--set", "backtest.test_days=30")]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample up to and including LATEST_DAY."""
+    with seattle_weather_path() as sample:
+        header, *days = sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path_factory.mktemp("source") / "weather.csv"
+    kept = [day for day in days if day[:10].replace("/", "-") <= LATEST_DAY]
+    path.write_text("".join([header, *kept]), encoding="utf-8")
+    return path
 
 
 def start_pipeline(
-    output_dir: Path, *extra: str, as_of: str | None = AS_OF
+    output_dir: Path, source: Path, as_of: str | None = AS_OF
 ) -> subprocess.Popen[str]:
     """The job as its own process, with a minimal environment, as a scheduler starts it;
     `as_of` None leaves --as-of out (the job runs for the latest day in the data)."""
@@ -30,7 +48,10 @@ def start_pipeline(
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": python_path}
     day = [] if as_of is None else ["--as-of", as_of]
     return subprocess.Popen(
-        [sys.executable, "-c", code, "--output-dir", str(output_dir), *day, *extra],
+        [
+            *(sys.executable, "-c", code, "--output-dir", str(output_dir), *day),
+            *("--set", f"dataset.source={source}", *SMALL_BACKTEST),
+        ],
         env=env,
         cwd="/",
         stderr=subprocess.PIPE,
@@ -53,9 +74,11 @@ def outputs(output_dir: Path) -> dict[str, bytes]:
     return {name: (run_dir / name).read_bytes() for name in OUTPUTS}
 
 
-def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(tmp_path: Path) -> None:
+def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(
+    tmp_path: Path, source: Path
+) -> None:
     uninterrupted = tmp_path / "uninterrupted"
-    assert start_pipeline(uninterrupted).wait() == ExitCode.OK
+    assert start_pipeline(uninterrupted, source).wait() == ExitCode.OK
     expected = outputs(uninterrupted)
 
     output_dir = tmp_path / "scheduled"
@@ -63,7 +86,7 @@ def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(tmp_path: Path
     (output_dir / "runs" / AS_OF / "summary.json").write_text('{"previous": "good run"}\n')
     previous = outputs(output_dir)
 
-    victim = start_pipeline(output_dir)
+    victim = start_pipeline(output_dir, source)
     wait_for(victim, "step 3/5")  # mid-training: models and reports are being rewritten
     victim.send_signal(signal.SIGKILL)
     assert victim.wait() == -signal.SIGKILL
@@ -71,11 +94,8 @@ def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(tmp_path: Path
     leftovers = [p.name for p in (output_dir / "runs" / AS_OF).iterdir() if p.name not in OUTPUTS]
     assert leftovers == [], f"temporary files left behind: {leftovers}"
 
-    assert start_pipeline(output_dir).wait() == ExitCode.OK
+    assert start_pipeline(output_dir, source).wait() == ExitCode.OK
     assert outputs(output_dir) == expected, "the re-run must reproduce the uninterrupted run"
-
-
-LATEST_DAY = "2015-12-31"  # of the sample the jobs read by default
 
 
 @pytest.mark.parametrize(
@@ -84,15 +104,15 @@ LATEST_DAY = "2015-12-31"  # of the sample the jobs read by default
     ids=["both --as-of", "first latest, second --as-of", "first --as-of, second latest"],
 )
 def test_second_run_of_same_job_and_day_exits_75_while_first_holds_the_lock(
-    tmp_path: Path, first_as_of: str | None, second_as_of: str | None
+    tmp_path: Path, source: Path, first_as_of: str | None, second_as_of: str | None
 ) -> None:
-    first = start_pipeline(tmp_path, as_of=first_as_of)
+    first = start_pipeline(tmp_path, source, as_of=first_as_of)
     try:
         # By the training step the first run holds the lock of its day, whichever way that
         # day was given; stopped there, it holds it for as long as the second run needs.
         wait_for(first, "step 3/5")
         first.send_signal(signal.SIGSTOP)
-        second = start_pipeline(tmp_path, as_of=second_as_of)
+        second = start_pipeline(tmp_path, source, as_of=second_as_of)
         _, errors = second.communicate(timeout=300)
         assert second.returncode == ExitCode.TEMPORARY, errors
         day = first_as_of or second_as_of

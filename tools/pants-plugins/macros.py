@@ -67,14 +67,22 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
     )
 
 
-def brickyard_tests(**kwargs):
+def brickyard_tests(conftest=True, **kwargs):
     """The tests of one library, called from packages/<name>/tests/brickyard/<name>/BUILD:
-    one `test_<module>.py` per module of src/, plus shared fixtures in conftest.py. The
-    tests mirror the src/ namespace so that module names never collide across libraries."""
-    # Default globs (conftest.py, test_*.py) on purpose: unlike explicit ones, they do not
-    # warn in a library whose tests need no conftest.py.
-    python_test_utils(name="test_utils")
-    python_tests(name="tests", **kwargs)
+    one `test_<module>.py` per module of src/, plus shared fixtures in conftest.py (pass
+    `conftest=False` where the library needs none). The tests mirror the src/ namespace so
+    that module names never collide across libraries.
+
+    A library's test files run in one pytest process (batch_compatibility_tag): each file
+    in a process of its own paid the interpreter start and the imports of NumPy, DuckDB,
+    scikit-learn... once per file. The tag names the library: files of different libraries
+    share module names (test_outputs.py), so they never share a process. A test must
+    therefore leave no global state behind (environment, logging, working directory);
+    pytest's fixtures (monkeypatch, caplog, tmp_path) restore it.
+    """
+    if conftest:
+        python_test_utils(name="test_utils", sources=["conftest.py"])
+    python_tests(name="tests", batch_compatibility_tag=str(build_file_dir()), **kwargs)
 
 
 def brickyard_layering(layers):

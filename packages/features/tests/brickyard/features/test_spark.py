@@ -35,7 +35,7 @@ JOB_FEATURES = Path("shared-config/features/weather_daily.toml")
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkEngine]:
-    session = spark_session("local[2]", config={"spark.sql.shuffle.partitions": "4"})
+    session = spark_session("local[2]", config={"spark.sql.shuffle.partitions": "2"})
     yield SparkEngine(session)
     session.stop()
 
