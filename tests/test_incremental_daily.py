@@ -2,18 +2,18 @@
 
 One module-scoped scenario on half a year of the embedded Seattle data, with defects: a
 value out of range (quarantined on the first day, and kept), a date nobody can read (read
-again by every run, listed once) and, on the second day, a repeated date. The jobs run as a
-scheduler starts them, with JSON logs; small model settings keep them fast. Every run uses
+again by every run, listed once) and, on the second day, a repeated date. The jobs run in
+this process with JSON logs, and small model settings keep them fast (the start of a job as
+its own process, as a scheduler starts it, is tested in test_safe_runs.py). Every run uses
 the same model, so the reports can be compared byte for byte.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,28 +31,20 @@ DATASET = "seattle_weather"
 
 
 def run_job(
-    main: Callable[..., int], output_dir: Path, as_of: str, source: Path
+    main: Callable[[list[str]], int], output_dir: Path, as_of: str, source: Path
 ) -> list[dict[str, Any]]:
-    """Run the job of `main` in its own process; return its JSON log entries."""
-    entry = f"from {main.__module__} import {main.__name__} as main"
-    code = f"import sys; {entry}; sys.exit(main())"
+    """Run the job of `main` in this process; return its JSON log entries."""
     options = [
         *("--output-dir", str(output_dir), "--as-of", as_of, "--log-format", "json"),
         *("--set", f"dataset.source={source}", "--set", "model.max_iter=10"),
         *("--set", "backtest.n_splits=1", "--set", "backtest.test_days=30"),
     ]
-    # Absolute: the test runner's sys.path holds source roots relative to its sandbox.
-    python_path = os.pathsep.join(os.path.abspath(entry) for entry in sys.path)
-    finished = subprocess.run(
-        [sys.executable, "-c", code, *options],
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": python_path},
-        cwd="/",
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert finished.returncode == ExitCode.OK, finished.stderr
-    return [json.loads(line) for line in finished.stderr.splitlines()]
+    log = io.StringIO()
+    # The job logs to the standard error it finds when it starts.
+    with contextlib.redirect_stderr(log):
+        code = main(options)
+    assert code == ExitCode.OK, log.getvalue()
+    return [json.loads(line) for line in log.getvalue().splitlines()]
 
 
 def ingest_entry(log: list[dict[str, Any]]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from brickyard.core import ExitCode
 from brickyard.ingest import seattle_weather_path
 
 AS_OF = "2012-07-18"
+# cron's environment, plus the test runner's OpenMP limit ([test].extra_env_vars): without
+# it, scikit-learn's threads spin against the other test processes on a small machine.
+ONE_THREAD = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
 SMALL_MODEL = [
     *("--set", "model.max_iter=10"),
     *("--set", "backtest.n_splits=1"),
@@ -52,7 +56,7 @@ def run(executable: Path, output_dir: Path, source: Path) -> subprocess.Complete
         capture_output=True,
         text=True,
         cwd="/",
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", **ONE_THREAD},
         timeout=900,
     )
 
@@ -107,7 +111,7 @@ def test_the_default_executable_has_no_pyspark_and_says_what_to_run(
         capture_output=True,
         text=True,
         cwd="/",
-        env={"PATH": "/usr/bin:/bin"},
+        env={"PATH": "/usr/bin:/bin", **ONE_THREAD},
         timeout=900,
     )
     assert result.returncode == ExitCode.CONFIG, result.stderr

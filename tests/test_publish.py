@@ -240,6 +240,8 @@ def _minimal_environment(home: Path) -> dict[str, str]:
         "PIP_CONFIG_FILE": os.devnull,
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_NO_INPUT": "1",
+        # The test runner's OpenMP limit ([test].extra_env_vars), for the job's training.
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
     }
 
 

@@ -22,6 +22,10 @@ from brickyard.jobs.cli import pipeline_main
 AS_OF = "2012-06-30"
 LATEST_DAY = "2012-07-18"  # of the slice the jobs read
 OUTPUTS = ("report.html", "summary.json", "forecast.csv")
+# The test runner's OpenMP limit ([test].extra_env_vars): without it, scikit-learn's threads
+# spin against the other test processes on a small machine, and a second's training takes a
+# minute.
+ONE_THREAD = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
 SMALL_BACKTEST = [*("--set", "backtest.n_splits=1"), *("--set", "backtest.test_days=30")]
 
 
@@ -36,22 +40,27 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def options(output_dir: Path, source: Path, as_of: str | None) -> list[str]:
+    """`as_of` None leaves --as-of out (the job runs for the latest day in the data)."""
+    day = [] if as_of is None else ["--as-of", as_of]
+    return [
+        *("--output-dir", str(output_dir), *day),
+        *("--set", f"dataset.source={source}", *SMALL_BACKTEST),
+    ]
+
+
 def start_pipeline(
     output_dir: Path, source: Path, as_of: str | None = AS_OF
 ) -> subprocess.Popen[str]:
-    """The job as its own process, with a minimal environment, as a scheduler starts it;
-    `as_of` None leaves --as-of out (the job runs for the latest day in the data)."""
+    """The job as its own process (the one to kill or stop), with a minimal environment, as
+    a scheduler starts it. Runs that need no signal run in the test's process."""
     entry = f"from {pipeline_main.__module__} import {pipeline_main.__name__} as main"
     code = f"import sys; {entry}; sys.exit(main())"
     # Absolute: the test runner's sys.path holds source roots relative to its sandbox.
     python_path = os.pathsep.join(os.path.abspath(entry) for entry in sys.path)
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": python_path}
-    day = [] if as_of is None else ["--as-of", as_of]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": python_path, **ONE_THREAD}
     return subprocess.Popen(
-        [
-            *(sys.executable, "-c", code, "--output-dir", str(output_dir), *day),
-            *("--set", f"dataset.source={source}", *SMALL_BACKTEST),
-        ],
+        [sys.executable, "-c", code, *options(output_dir, source, as_of)],
         env=env,
         cwd="/",
         stderr=subprocess.PIPE,
@@ -78,7 +87,7 @@ def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(
     tmp_path: Path, source: Path
 ) -> None:
     uninterrupted = tmp_path / "uninterrupted"
-    assert start_pipeline(uninterrupted, source).wait() == ExitCode.OK
+    assert pipeline_main(options(uninterrupted, source, AS_OF)) == ExitCode.OK
     expected = outputs(uninterrupted)
 
     output_dir = tmp_path / "scheduled"
@@ -94,6 +103,7 @@ def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(
     leftovers = [p.name for p in (output_dir / "runs" / AS_OF).iterdir() if p.name not in OUTPUTS]
     assert leftovers == [], f"temporary files left behind: {leftovers}"
 
+    # The re-run in a process of its own: nothing may depend on the process (hash seeds...).
     assert start_pipeline(output_dir, source).wait() == ExitCode.OK
     assert outputs(output_dir) == expected, "the re-run must reproduce the uninterrupted run"
 
@@ -104,7 +114,11 @@ def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(
     ids=["both --as-of", "first latest, second --as-of", "first --as-of, second latest"],
 )
 def test_second_run_of_same_job_and_day_exits_75_while_first_holds_the_lock(
-    tmp_path: Path, source: Path, first_as_of: str | None, second_as_of: str | None
+    tmp_path: Path,
+    source: Path,
+    capsys: pytest.CaptureFixture[str],
+    first_as_of: str | None,
+    second_as_of: str | None,
 ) -> None:
     first = start_pipeline(tmp_path, source, as_of=first_as_of)
     try:
@@ -112,9 +126,9 @@ def test_second_run_of_same_job_and_day_exits_75_while_first_holds_the_lock(
         # day was given; stopped there, it holds it for as long as the second run needs.
         wait_for(first, "step 3/5")
         first.send_signal(signal.SIGSTOP)
-        second = start_pipeline(tmp_path, source, as_of=second_as_of)
-        _, errors = second.communicate(timeout=300)
-        assert second.returncode == ExitCode.TEMPORARY, errors
+        code = pipeline_main(options(tmp_path, source, second_as_of))
+        errors = capsys.readouterr().err
+        assert code == ExitCode.TEMPORARY, errors
         day = first_as_of or second_as_of
         refusals = [line for line in errors.splitlines() if " ERROR " in line]
         assert len(refusals) == 1

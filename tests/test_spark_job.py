@@ -3,7 +3,7 @@
 Tagged `spark` in tests/BUILD: `./pants --tag=-spark test ::` skips it; CI runs it.
 The jobs run in this process on a slice of the sample with small model settings: one JVM
 serves every Spark run of the module, with two shuffle partitions (still more than one, so
-the results must not depend on how rows are split).
+the results must not depend on how rows are split) and settings for short runs.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from brickyard.jobs.cli import daily_main, pipeline_main, train_main
 
 SPARK = ["--engine", "spark", "--spark-master", "local[2]"]
 TRAINED_ON, AS_OF = "2012-06-30", "2012-07-18"
+SHORT_RUN_JVM = (
+    '--driver-java-options "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" '
+    "--conf spark.sql.shuffle.partitions=2"
+)
 SMALL_MODEL = [
     *("--set", "model.max_iter=10"),
     *("--set", "backtest.n_splits=1"),
@@ -48,11 +52,10 @@ class Runs:
 
 @pytest.fixture(scope="module")
 def spark_settings() -> Iterator[None]:
-    """Two shuffle partitions for the module's JVM (Spark's 200 are for clusters)."""
+    """The module's JVM: two shuffle partitions (Spark's 200 are for clusters), and the JIT
+    and garbage collector of a short run, which start in about half the time."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(
-            "PYSPARK_SUBMIT_ARGS", "--conf spark.sql.shuffle.partitions=2 pyspark-shell"
-        )
+        patch.setenv("PYSPARK_SUBMIT_ARGS", f"{SHORT_RUN_JVM} pyspark-shell")
         yield
 
 

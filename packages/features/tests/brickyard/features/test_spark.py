@@ -35,7 +35,15 @@ JOB_FEATURES = Path("shared-config/features/weather_daily.toml")
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkEngine]:
-    session = spark_session("local[2]", config={"spark.sql.shuffle.partitions": "2"})
+    # Two shuffle partitions (Spark's 200 are for clusters), and the JIT and garbage
+    # collector of a short run: the JVM starts in about half the time.
+    session = spark_session(
+        "local[2]",
+        config={
+            "spark.sql.shuffle.partitions": "2",
+            "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        },
+    )
     yield SparkEngine(session)
     session.stop()
 
