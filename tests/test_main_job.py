@@ -45,9 +45,7 @@ def small_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return source
 
 
-def run_small(
-    main: Callable[[list[str]], int], output_dir: Path, as_of: str, source: Path
-) -> int:
+def run_small(main: Callable[[list[str]], int], output_dir: Path, as_of: str, source: Path) -> int:
     return main(
         [
             *("--output-dir", str(output_dir), "--as-of", as_of),
