@@ -26,7 +26,8 @@ GLOBAL_FILES = "# runs everything\n^lockfiles/\n^pants\\.toml$\n"
 
 @pytest.fixture
 def peek() -> list[dict[str, object]]:
-    return json.loads(peek_output("peek_changed_reporting_html"))
+    targets: list[dict[str, object]] = json.loads(peek_output("peek_changed_reporting_html"))
+    return targets
 
 
 def test_each_selected_test_gets_the_changed_file_and_a_shortest_real_path(

@@ -28,10 +28,10 @@ import tempfile
 from pathlib import Path
 
 from brickyard.core import write_file
+from brickyard_dev.conda.develop import KERNEL_NAME, develop
 from brickyard_dev.conda.drift import lock_problems, spec_problems
 from brickyard_dev.conda.lock import conda_lock, lock
 from brickyard_dev.conda.pants_lock import PLATFORMS, read_pants_lock
-from brickyard_dev.conda.develop import KERNEL_NAME, develop
 from brickyard_dev.conda.records import import_records, read_records, write_records
 from brickyard_dev.conda.spec import EnvironmentSpec, build_spec
 from brickyard_dev.errors import DevError

@@ -34,7 +34,7 @@ from IPython.core.inputtransformer2 import TransformerManager  # pants: no-infer
 PYTHON_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
 # The options these magics take before their code, e.g. `%timeit -n 10 -r 3 f()`.
 _MAGIC_OPTIONS = re.compile(r"^(?:\s*-\w+(?:\s+\d+)?)*\s*")
-_TRANSFORMER = TransformerManager()
+_TRANSFORMER = TransformerManager()  # type: ignore[no-untyped-call]  # IPython has no hints here
 
 
 def cell_python(source: str) -> list[str]:
@@ -57,6 +57,8 @@ def _magic_code(python: str) -> Iterator[tuple[int, str]]:
     except SyntaxError:
         return  # the cell does not run either; its imports are read as far as they parse
     for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
         call = _magic_call(node)
         if call is None:
             continue
@@ -71,23 +73,25 @@ def _magic_code(python: str) -> Iterator[tuple[int, str]]:
             yield node.lineno, arguments[1]  # the body starts on the line after the magic
 
 
-def _magic_call(node: ast.AST) -> tuple[str, str, list[str]] | None:
+def _magic_call(node: ast.Call) -> tuple[str, str, list[str]] | None:
     """`get_ipython().run_line_magic(name, line)` or `.run_cell_magic(name, line, body)`
     with literal arguments, as (method, name, [line, body])."""
     if not (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
+        isinstance(node.func, ast.Attribute)
         and node.func.attr in ("run_line_magic", "run_cell_magic")
         and isinstance(node.func.value, ast.Call)
         and isinstance(node.func.value.func, ast.Name)
         and node.func.value.func.id == "get_ipython"
     ):
         return None
-    if not node.args or not all(
-        isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in node.args
-    ):
+    literals = [
+        arg.value
+        for arg in node.args
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+    ]
+    if len(literals) < 2 or len(literals) != len(node.args):
         return None
-    name, *arguments = (arg.value for arg in node.args)  # type: ignore[attr-defined]
+    name, *arguments = literals
     return node.func.attr, name, arguments
 
 
