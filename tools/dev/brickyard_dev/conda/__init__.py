@@ -117,11 +117,11 @@ def _report(problems: list[str]) -> int:
         print(problem)
     if problems:
         print(
-            f"{len(problems)} difference(s) between {LOCKFILE}, {SPEC} and {PANTS_LOCK}; "
-            f"regenerate with: {GENERATE_COMMAND}"
+            f"{len(problems)} difference(s) between {LOCKFILE}, {SPEC}, {PANTS_LOCK}"
+            f" and {RECORDS}; regenerate with: {GENERATE_COMMAND}"
         )
         return 1
-    print(f"{LOCKFILE} and {SPEC} match {PANTS_LOCK}")
+    print(f"{LOCKFILE} and {SPEC} match {PANTS_LOCK} and {RECORDS}")
     return 0
 
 
