@@ -27,9 +27,17 @@ from brickyard.features.definitions import (
 )
 from brickyard.features.engines import DuckDBEngine, FeatureEngine, nullable
 from brickyard.features.errors import FeatureComputationError
-from brickyard.features.expressions import ANGLE_PARTS, DUPLICATE, feature_expression
+from brickyard.features.expressions import (
+    ANGLE_PARTS,
+    DUPLICATE,
+    feature_expression,
+    fixed_point_columns,
+)
 
 _CODE = f"{RESERVED_PREFIX}entity_code"
+
+# Doubles hold every integer below this exactly, so sums of scaled values below it are exact.
+_EXACT_INTEGERS = 2**53
 
 DEFAULT_BATCH_ROWS = 1_000_000
 
@@ -279,7 +287,38 @@ def _checked_input(table: pa.Table, feature_set: FeatureSet) -> pa.Table:
                 f"feature '{feature.name}' aggregates column '{feature.column}' of type "
                 f"{column_type}; {feature.agg} needs an integer or floating point column"
             )
+    for column, places in fixed_point_columns(feature_set).items():
+        _check_decimals(table[column].cast(pa.float64()), column, places)
     return table
+
+
+def _check_decimals(values: pa.ChunkedArray, column: str, places: int) -> None:
+    """Every value of `column` has at most `places` decimals, and their sums stay exact.
+
+    The fixed-point sums (`expressions.to_fixed_point`) rely on both; the bound takes the
+    whole table as one window, so it holds for every frame of every entity.
+    """
+    scale = 10.0**places
+    largest = 0.0
+    offset = 0
+    for chunk in values.chunks:
+        scaled = pc.round(pc.multiply(chunk, scale))
+        written = pc.equal(pc.divide(scaled, scale), chunk)
+        if not pc.all(written, min_count=0).as_py():
+            row = offset + pc.index(written, False).as_py()
+            raise FeatureComputationError(
+                f"column '{column}' has the value {values[row].as_py()!r} at row {row}, which "
+                f"is not written with at most {places} decimal place(s) as the feature set's "
+                f"decimals declare; fix the data, or the declaration decimals.{column}"
+            )
+        largest = max(largest, pc.max(pc.abs(scaled)).as_py() or 0.0)
+        offset += len(chunk)
+    if largest * max(len(values), 1) >= _EXACT_INTEGERS:
+        raise FeatureComputationError(
+            f"column '{column}' holds values up to {largest / scale!r}: over {len(values)} "
+            f"rows, sums at {places} decimal place(s) could exceed 2**53 and lose digits; "
+            f"remove decimals.{column} from the feature set (its sums will be added in order)"
+        )
 
 
 def _reject_nulls(table: pa.Table, column: str, role: str) -> None:
