@@ -32,6 +32,7 @@ from brickyard.features.expressions import (
     DUPLICATE,
     feature_expression,
     fixed_point_columns,
+    fixed_point_reach,
 )
 
 _CODE = f"{RESERVED_PREFIX}entity_code"
@@ -288,15 +289,16 @@ def _checked_input(table: pa.Table, feature_set: FeatureSet) -> pa.Table:
                 f"{column_type}; {feature.agg} needs an integer or floating point column"
             )
     for column, places in fixed_point_columns(feature_set).items():
-        _check_decimals(table[column].cast(pa.float64()), column, places)
+        reach = fixed_point_reach(feature_set, column, table.num_rows)
+        _check_decimals(table[column].cast(pa.float64()), column, places, reach)
     return table
 
 
-def _check_decimals(values: pa.ChunkedArray, column: str, places: int) -> None:
-    """Every value of `column` has at most `places` decimals, and their sums stay exact.
+def _check_decimals(values: pa.ChunkedArray, column: str, places: int, reach: int) -> None:
+    """Every value of `column` has at most `places` decimals, and its sums stay exact.
 
-    The fixed-point sums (`expressions.to_fixed_point`) rely on both; the bound takes the
-    whole table as one window, so it holds for every frame of every entity.
+    The fixed-point sums (`expressions.to_fixed_point`) rely on both: a sum adds up to
+    `reach` times the largest scaled value, and must stay below 2**53.
     """
     scale = 10.0**places
     largest = 0.0
@@ -313,10 +315,10 @@ def _check_decimals(values: pa.ChunkedArray, column: str, places: int) -> None:
             )
         largest = max(largest, pc.max(pc.abs(scaled)).as_py() or 0.0)
         offset += len(chunk)
-    if largest * max(len(values), 1) >= _EXACT_INTEGERS:
+    if (largest + 1) * reach >= _EXACT_INTEGERS:
         raise FeatureComputationError(
-            f"column '{column}' holds values up to {largest / scale!r}: over {len(values)} "
-            f"rows, sums at {places} decimal place(s) could exceed 2**53 and lose digits; "
+            f"column '{column}' holds values up to {largest / scale!r}, too large for exact "
+            f"sums at {places} decimal place(s) (they could pass 2**53 and lose digits); "
             f"remove decimals.{column} from the feature set (its sums will be added in order)"
         )
 

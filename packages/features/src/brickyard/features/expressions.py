@@ -92,6 +92,26 @@ def fixed_point_columns(feature_set: FeatureSet) -> dict[str, int]:
     return {c: places for c, places in feature_set.decimals.items() if c in summed}
 
 
+def fixed_point_reach(feature_set: FeatureSet, column: str, rows: int) -> int:
+    """How many times the largest scaled value of `column` one of the query's sums can add
+    up, in a table of `rows` rows: those sums are exact while (largest + 1) * reach < 2**53."""
+    reach = 1
+    for feature in feature_set.features:
+        if not (
+            isinstance(feature, RollingFeature | ExpandingFeature)
+            and feature.column == column
+            and feature.agg in FIXED_POINT_AGGREGATES
+        ):
+            continue
+        if isinstance(feature, ExpandingFeature):
+            reach = max(reach, rows)
+        elif feature.agg == "mean" and feature.window_days > ROLLING_BY_OFFSETS_MAX_DAYS:
+            reach = max(reach, feature.window_days * counting_unit(feature.window_days))
+        else:
+            reach = max(reach, feature.window_days)
+    return reach
+
+
 def fixed_point_column(column: str) -> str:
     return f"{RESERVED_PREFIX}scaled_{column}"
 
@@ -229,7 +249,10 @@ def _rolling_by_offsets(feature: RollingFeature, calls: _WindowCalls) -> ir.Valu
     ]
     total = sum(parts[1:], parts[0])
     if fixed_point:
-        return _from_fixed_point(ibis.cases((count > 0, total)), count, feature, calls)
+        scale = 10 ** calls.decimals[feature.column]
+        if feature.agg == "sum":
+            return ibis.cases((count > 0, total / scale))
+        return _exact_mean(total, count, scale)
     if feature.agg == "sum":
         return ibis.cases((count > 0, total))
     return total / count.nullif(0)
@@ -240,29 +263,41 @@ def _fixed_point_frame(
     calls: _WindowCalls,
     **frame: tuple[int | None, int],
 ) -> ir.Value:
-    """A sum or mean over a frame, from the engine's own SUM and COUNT of the scaled column.
+    """A sum or mean over a frame, from the engine's own frame SUM of the scaled column.
 
     The scaled values are integers, which doubles add exactly in any order, so the engines'
-    fast frame aggregates give every engine the same bits.
+    fast frame aggregates give every engine the same bits. A rolling mean also needs the
+    count; rather than a second frame aggregate, each value n enters the SUM as
+    n * unit + 1 (`counting_unit`), so the one total holds both: sum * unit + count.
     """
     column = fixed_point_column(feature.column)
     key = f"{column}:{sorted(frame.items())}"
-    total = calls.call(f"sum:{key}", lambda t: t[column].sum().over(calls.window(**frame)))
-    count = calls.call(f"count:{key}", lambda t: t[column].count().over(calls.window(**frame)))
-    return _from_fixed_point(total, count, feature, calls)
-
-
-def _from_fixed_point(
-    total: ir.FloatingValue,
-    count: ir.IntegerValue,
-    feature: RollingFeature | ExpandingFeature,
-    calls: _WindowCalls,
-) -> ir.FloatingValue:
-    """The sum or mean in the column's own units: one division of exact integers, which is
-    correctly rounded IEEE arithmetic on every engine. `total` is NULL for an empty window."""
     scale = 10 ** calls.decimals[feature.column]
+    if isinstance(feature, RollingFeature) and feature.agg == "mean":
+        unit = counting_unit(feature.window_days)
+        both = calls.call(
+            f"counted:{key}:{unit}",
+            lambda t: (t[column] * unit + 1).sum().over(calls.window(**frame)),
+        )
+        # Integers below 2**53 in doubles: the floor, products and differences are exact.
+        count = both - (both / unit).floor() * unit
+        return _exact_mean((both - count) / unit, count, scale)
+    total = calls.call(f"sum:{key}", lambda t: t[column].sum().over(calls.window(**frame)))
     if feature.agg == "sum":
         return total / scale
+    # An expanding window may hold more values than any unit leaves room for: count apart.
+    count = calls.call(f"count:{key}", lambda t: t[column].count().over(calls.window(**frame)))
+    return _exact_mean(total, count, scale)
+
+
+def counting_unit(window_days: int) -> int:
+    """The power of two above the most values a `window_days` window holds (one a day)."""
+    return 2 ** window_days.bit_length()
+
+
+def _exact_mean(total: ir.FloatingValue, count: ir.NumericValue, scale: int) -> ir.FloatingValue:
+    """total / count in the column's own units: one division of exact integers, which is
+    correctly rounded IEEE arithmetic on every engine (NULL for an empty window)."""
     return total / (count * scale).nullif(0).cast("float64")
 
 

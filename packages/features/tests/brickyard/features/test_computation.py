@@ -134,11 +134,14 @@ def test_sums_and_means_of_declared_decimals_are_exact() -> None:
         {"kind": "rolling", "column": "temp_max", "window_days": 28, "agg": "sum"},
         {"kind": "expanding", "column": "temp_max", "agg": "mean"},
     ]
-    table = series_table([(0, 0.1), (1, 0.2), (2, 0.3), (3, -0.4)])
+    table = series_table([(0, 0.1), (1, 0.2), (2, 0.3), (3, -0.9), (4, 0.0)])
     exact = compute_features(table, single(features, decimals={"temp_max": 1}))
     for name in ("temp_max_mean_3d", "temp_max_mean_28d", "temp_max_mean_expanding"):
         assert column(exact, name)[3] == 0.2
-    assert column(exact, "temp_max_sum_28d") == [None, 0.1, 0.3, 0.6]
+    # Below zero too, each mean is the correctly rounded quotient of the written values.
+    assert column(exact, "temp_max_mean_3d")[4] == -4 / 30
+    assert column(exact, "temp_max_mean_28d")[4] == -3 / 40
+    assert column(exact, "temp_max_sum_28d") == [None, 0.1, 0.3, 0.6, -0.3]
     folded = compute_features(table, single(features))
     assert column(folded, "temp_max_mean_28d")[3] == pytest.approx(0.2)
     assert column(folded, "temp_max_mean_28d")[3] != 0.2
