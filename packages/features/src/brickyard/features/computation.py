@@ -85,7 +85,9 @@ def compute_features(
     order, sorted by entity and time. Lags keep their column's type; rolling and expanding
     aggregates are float64 (NULL when their window holds no value, std also with one);
     calendar parts are small integers (ISO day of week, 1 = Monday; is_weekend 0/1) or float64
-    (sin/cos).
+    (sin/cos). Sums and means of a column in the feature set's `decimals` are the correctly
+    rounded results for the values as written; a value with more decimals than declared
+    raises `FeatureComputationError`.
 
     `engine` is where it runs: DuckDB in this process by default (`connection`, if given,
     is the DuckDB connection to use, e.g. to set threads or a memory limit), or a

@@ -12,9 +12,11 @@ every distinct window function call, evaluated once under one window (partition 
 order by day) so the engine sorts the rows once; and the features, combined from those calls.
 Lags and short windows read the few earlier rows they can reach one row offset at a time;
 longer windows use calendar-day frames. Where engines could round differently (the order in
-which a frame is added up, the maths library behind sin/cos), the expression fixes the
-order or leaves the last step to Arrow, so DuckDB and Spark return the same bits; only
-expanding aggregates and std frames keep each engine's own order.
+which a frame is added up, the maths library behind sin/cos), the expression takes rounding
+out of the sum or leaves the last step to Arrow, so DuckDB and Spark return the same bits:
+sums and means of a column with declared decimals add its values scaled to integers, which
+is exact in any order, and divide once; those of other columns add in one fixed order.
+Only std frames and the other expanding aggregates keep each engine's own order.
 """
 
 from __future__ import annotations
@@ -292,7 +294,7 @@ def _fixed_point_frame(
 
 def counting_unit(window_days: int) -> int:
     """The power of two above the most values a `window_days` window holds (one a day)."""
-    return 2 ** window_days.bit_length()
+    return 1 << window_days.bit_length()
 
 
 def _exact_mean(total: ir.FloatingValue, count: ir.NumericValue, scale: int) -> ir.FloatingValue:

@@ -128,7 +128,7 @@ def test_expanding_aggregates_use_all_earlier_rows(decimals: dict[str, int]) -> 
 def test_sums_and_means_of_declared_decimals_are_exact() -> None:
     # Added up as binary fractions, 0.1 + 0.2 + 0.3 is 0.6000000000000001; declared as
     # tenths, they are added as the integers 1 + 2 + 3, and only the final division rounds.
-    features = [
+    features: list[dict[str, Any]] = [
         {"kind": "rolling", "column": "temp_max", "window_days": 3, "agg": "mean"},
         {"kind": "rolling", "column": "temp_max", "window_days": 28, "agg": "mean"},
         {"kind": "rolling", "column": "temp_max", "window_days": 28, "agg": "sum"},
