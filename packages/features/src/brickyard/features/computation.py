@@ -56,7 +56,8 @@ def build_feature_query(
     `engine` (DuckDB by default). The query partitions by the entity column itself, returns
     rows ordered by entity and time, and adds a boolean helper column flagging duplicate
     (entity, day) rows. Its sin/cos calendar parts use the engine's own maths library, which
-    may differ from `compute_features` in the last bit (see `expressions.ANGLE_PARTS`).
+    may differ from `compute_features` in the last bit (see `expressions.ANGLE_PARTS`). It
+    trusts the feature set's `decimals`, which only `compute_features` checks against the data.
     """
     engine = engine or DuckDBEngine()
     expression = feature_expression(
