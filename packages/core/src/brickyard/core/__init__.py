@@ -5,19 +5,26 @@ from brickyard.core.atomic import atomic_files, write_directory, write_file
 from brickyard.core.commands import (
     CommandParser,
     configure_logging,
+    exits_with,
+    progress,
     report_failure,
+    require_input,
     run_command,
 )
-from brickyard.core.errors import BrickyardError, ExitCode, WriteError
+from brickyard.core.errors import BrickyardError, CommandError, ExitCode, WriteError
 
 __all__ = [
     "BrickyardError",
+    "CommandError",
     "CommandParser",
     "ExitCode",
     "WriteError",
     "atomic_files",
     "configure_logging",
+    "exits_with",
+    "progress",
     "report_failure",
+    "require_input",
     "run_command",
     "write_directory",
     "write_file",

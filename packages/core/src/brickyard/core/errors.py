@@ -2,6 +2,8 @@
 
     BrickyardError                       every error a user of a Brickyard library can cause
     ├── WriteError                       an output could not be written (core.atomic)
+    ├── CommandError                     a library's command cannot do what it was asked;
+    │                                    carries the exit code it ends with
     ├── IngestError, FeaturesError,      each library's own base, raised by that library
     │   ModelError, ReportError
     └── JobError                         a job failed; carries the exit code it returns
@@ -17,7 +19,7 @@ import errno
 from enum import IntEnum
 from pathlib import Path
 
-__all__ = ["BrickyardError", "ExitCode", "WriteError"]
+__all__ = ["BrickyardError", "CommandError", "ExitCode", "WriteError"]
 
 
 class ExitCode(IntEnum):
@@ -77,3 +79,13 @@ class WriteError(BrickyardError):
         if self.cause.errno in _CANNOT_CREATE:
             return ExitCode.CANT_CREATE
         return ExitCode.IO_ERROR
+
+
+class CommandError(BrickyardError):
+    """A command cannot do what it was asked, for a reason its user can fix: an input is
+    missing, a definition invalid, rows failed their contract. The command that raises it
+    says what each failure means for its user by the `exit_code` it gives."""
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
