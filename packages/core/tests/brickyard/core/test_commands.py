@@ -143,7 +143,8 @@ def test_exits_with_gives_a_library_error_the_exit_code_the_command_chose(
 
     configure_logging("text")
     assert run_command("ingest check", work, log) == ExitCode.CONFIG
-    assert capsys.readouterr().err.rstrip().endswith(
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.endswith(
         "ERROR ingest check failed: contract.toml: columns[2].type: unknown type 'text'"
     )
 
