@@ -100,9 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def check(args: argparse.Namespace) -> None:
     contract = _contract(args.contract)
-    with _source(args.source) as path, progress(log, f"checking {args.source}"):
-        with exits_with(ExitCode.DATA, IngestError):
-            result = read_source(path, contract)
+    with (
+        _source(args.source) as path,
+        progress(log, f"checking {args.source}"),
+        exits_with(ExitCode.DATA, IngestError),
+    ):
+        result = read_source(path, contract)
     print(_check_report(args.source, result))
     log.info(
         "%s: %d rows read, %d accepted, %d rejected",

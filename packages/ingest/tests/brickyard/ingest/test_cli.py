@@ -61,7 +61,7 @@ def test_check_of_planted_defects_exits_65_with_counts_by_reason_and_writes_noth
         "  malformed      1",
     ]
     assert "  line 4: temp_max: 'abc' is not a float" in out.splitlines()
-    (error,) = [line for line in err.splitlines() if " ERROR " in line]
+    (error,) = (line for line in err.splitlines() if " ERROR " in line)
     assert error.endswith(
         f"ERROR ingest check failed: 5 of 7 rows of {source} failed contract 'seattle_weather'"
     )
@@ -85,7 +85,7 @@ def test_check_logs_the_counts_as_json_for_log_collectors(
     argv = ["check", "sample:seattle_weather", "--contract", contract, "--log-format", "json"]
     assert main(argv) == ExitCode.OK
     entries = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
-    (counts,) = [entry for entry in entries if "rejected_by_reason" in entry]
+    (counts,) = (entry for entry in entries if "rejected_by_reason" in entry)
     assert (counts["read"], counts["accepted"], counts["rejected"]) == (1461, 1461, 0)
     assert entries[0]["message"] == "checking sample:seattle_weather ..."
 
