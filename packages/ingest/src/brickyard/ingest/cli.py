@@ -146,13 +146,15 @@ def load(args: argparse.Namespace) -> None:
                 else f"since {contract.watermark} {loaded.watermark_before}"
             )
     log.info(
-        "read %d rows %s: %d accepted, %d rejected; %s holds %d rows, %d rejects",
+        "read %d rows %s: %d accepted, %d rejected; %s now holds %d accepted rows of %s, "
+        "%d rejected",
         run.read_count,
         since,
         run.accepted_count,
         run.rejected_count,
-        out / f"{name}.parquet",
+        out,
         total.accepted_count,
+        name,
         total.rejected_count,
         extra={
             "read": run.read_count,
