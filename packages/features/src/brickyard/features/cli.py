@@ -95,11 +95,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def compute(args: argparse.Namespace) -> None:
     feature_set = _feature_set(args.definition, args.entity)
-    table = _read_parquet(require_input(args.input, "the input"))
-    log.info(
-        "read %d rows from %s", table.num_rows, args.input, extra={"input_rows": table.num_rows}
-    )
+    source = require_input(args.input, "the input")
+    # The engine first: an engine that cannot run here ends the command before any work.
     with _engine(args.engine, args.spark_master) as engine:
+        table = _read_parquet(source)
+        log.info(
+            "read %d rows from %s", table.num_rows, source, extra={"input_rows": table.num_rows}
+        )
         what = (
             f"computing {len(feature_set.features)} features of "
             f"{feature_set.name or args.definition.name} on {engine.name}"
