@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from brickyard.core import ExitCode
 from brickyard.jobs.cli import daily_main, pipeline_main, train_main
 
@@ -52,8 +54,11 @@ def test_daily_refuses_a_model_trained_after_the_replayed_day(tmp_path: Path) ->
     assert daily_main([*out, "--as-of", "2015-01-15"]) == ExitCode.DATA
 
 
-def test_daily_without_model_says_to_train(tmp_path: Path) -> None:
-    assert daily_main(["--output-dir", str(tmp_path)]) == ExitCode.DATA
+def test_daily_without_model_says_to_train(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert daily_main(["--output-dir", str(tmp_path)]) == ExitCode.NO_INPUT
+    assert "no trained model yet: run the train job" in capsys.readouterr().err
 
 
 def test_day_without_data_yet_is_a_temporary_failure(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from brickyard.core import ExitCode
 from brickyard.jobs.cli import pipeline_main
 
@@ -16,15 +18,19 @@ AS_OF = "2014-06-30"
 OUTPUTS = ("report.html", "summary.json", "forecast.csv")
 
 
-def start_pipeline(output_dir: Path, *extra: str) -> subprocess.Popen[str]:
-    """The job as its own process, with a minimal environment, as a scheduler starts it."""
+def start_pipeline(
+    output_dir: Path, *extra: str, as_of: str | None = AS_OF
+) -> subprocess.Popen[str]:
+    """The job as its own process, with a minimal environment, as a scheduler starts it;
+    `as_of` None leaves --as-of out (the job runs for the latest day in the data)."""
     entry = f"from {pipeline_main.__module__} import {pipeline_main.__name__} as main"
     code = f"import sys; {entry}; sys.exit(main())"
     # Absolute: the test runner's sys.path holds source roots relative to its sandbox.
     python_path = os.pathsep.join(os.path.abspath(entry) for entry in sys.path)
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": python_path}
+    day = [] if as_of is None else ["--as-of", as_of]
     return subprocess.Popen(
-        [sys.executable, "-c", code, "--output-dir", str(output_dir), "--as-of", AS_OF, *extra],
+        [sys.executable, "-c", code, "--output-dir", str(output_dir), *day, *extra],
         env=env,
         cwd="/",
         stderr=subprocess.PIPE,
@@ -69,16 +75,30 @@ def test_kill_9_keeps_previous_output_and_rerun_is_byte_identical(tmp_path: Path
     assert outputs(output_dir) == expected, "the re-run must reproduce the uninterrupted run"
 
 
+LATEST_DAY = "2015-12-31"  # of the sample the jobs read by default
+
+
+@pytest.mark.parametrize(
+    ("first_as_of", "second_as_of"),
+    [(AS_OF, AS_OF), (None, LATEST_DAY), (LATEST_DAY, None)],
+    ids=["both --as-of", "first latest, second --as-of", "first --as-of, second latest"],
+)
 def test_second_run_of_same_job_and_day_exits_75_while_first_holds_the_lock(
-    tmp_path: Path,
+    tmp_path: Path, first_as_of: str | None, second_as_of: str | None
 ) -> None:
-    first = start_pipeline(tmp_path)
+    first = start_pipeline(tmp_path, as_of=first_as_of)
     try:
-        wait_for(first, "step 1/5")
-        second = start_pipeline(tmp_path)
-        _, errors = second.communicate(timeout=120)
-        assert second.returncode == ExitCode.TEMPORARY
-        assert f"job 'pipeline' for as-of {AS_OF} is already running" in errors
+        # By the training step the first run holds the lock of its day, whichever way that
+        # day was given; stopped there, it holds it for as long as the second run needs.
+        wait_for(first, "step 3/5")
+        first.send_signal(signal.SIGSTOP)
+        second = start_pipeline(tmp_path, as_of=second_as_of)
+        _, errors = second.communicate(timeout=300)
+        assert second.returncode == ExitCode.TEMPORARY, errors
+        day = first_as_of or second_as_of
+        refusals = [line for line in errors.splitlines() if " ERROR " in line]
+        assert len(refusals) == 1
+        assert f"job 'pipeline' for as-of {day} is already running (pid {first.pid}" in refusals[0]
     finally:
         first.kill()
         first.wait()

@@ -26,7 +26,8 @@ def describe(dag_folder: str, run_after: datetime) -> dict[str, Any]:
         tasks = {}
         for task in dag.tasks:
             timeout = task.execution_timeout
-            command = getattr(task, "bash_command", None)
+            argv = getattr(task, "argv", None)
+            retryable = getattr(task, "retryable_exit_codes", None)
             tasks[task.task_id] = {
                 "operator": type(task).__name__,
                 "owner": task.owner,
@@ -34,12 +35,16 @@ def describe(dag_folder: str, run_after: datetime) -> dict[str, Any]:
                 "retry_delay_seconds": task.retry_delay.total_seconds(),
                 "execution_timeout_seconds": None if timeout is None else timeout.total_seconds(),
                 "cwd": getattr(task, "cwd", None),
+                "retryable_exit_codes": None if retryable is None else list(retryable),
                 # Rendered with the DAG's own Jinja environment and macros, as a worker would.
-                "rendered_command": None
-                if command is None
-                else template_env.from_string(command).render(
-                    dag_run=SimpleNamespace(run_after=run_after)
-                ),
+                "rendered_argv": None
+                if argv is None
+                else [
+                    template_env.from_string(arg).render(
+                        dag_run=SimpleNamespace(run_after=run_after)
+                    )
+                    for arg in argv
+                ],
             }
         timetable = dag.timetable
         dags[dag_id] = {
@@ -52,10 +57,29 @@ def describe(dag_folder: str, run_after: datetime) -> dict[str, Any]:
             "tasks": tasks,
         }
     return {
+        "exit_outcomes": _exit_outcomes(bag),
         "airflow_version": version,
         "import_errors": {str(path): str(error) for path, error in bag.import_errors.items()},
         "dags": dags,
     }
+
+
+def _exit_outcomes(bag: Any) -> dict[str, str]:
+    """What a task of the DAG file raises when its job exits with each code: "ok", or the
+    exception's name (AirflowFailException means no retry)."""
+    tasks = [task for dag in bag.dags.values() for task in dag.tasks]
+    if not tasks:
+        return {}
+    operator = type(tasks[0])
+    outcomes = {}
+    for code in (0, 1, 64, 65, 66, 73, 74, 75, 78):
+        task = operator(task_id=f"exit_{code}", argv=["/bin/sh", "-c", f"exit {code}"])
+        try:
+            task.execute({})
+            outcomes[str(code)] = "ok"
+        except Exception as error:  # the outcome is what is being reported
+            outcomes[str(code)] = type(error).__name__
+    return outcomes
 
 
 def main(argv: list[str]) -> int:

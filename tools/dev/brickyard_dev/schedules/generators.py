@@ -16,6 +16,7 @@ import yaml
 
 from brickyard.core import write_file
 from brickyard_dev.schedules.cronspec import to_on_calendar
+from brickyard_dev.schedules.exit_policy import EXIT_POLICY, RETRYABLE_EXIT_CODE, policy_comment
 from brickyard_dev.schedules.manifest import AS_OF_PLACEHOLDER, Job, Manifest
 
 GENERATED_DIRS = ("airflow", "cron", "kubernetes", "systemd")
@@ -24,14 +25,10 @@ AIRFLOW_PATH = "airflow/brickyard_dag.py"
 # The DAG macro that turns a run's scheduled moment into its {as_of} day.
 AIRFLOW_DAY_BEFORE = "day_before"
 CRON_PATH_VARIABLE = "/usr/bin:/bin"
-# Exit codes a retry cannot fix (see packages/jobs/README.md): a bug, a bad command line,
-# unusable data, bad configuration. 75 ("try again later") is the one retries are for.
-FATAL_EXIT_CODES = (1, 64, 65, 78)
-RETRYABLE_EXIT_CODE = 75
-TIMEOUT_EXIT_CODE = 124  # coreutils `timeout`
 _HEADER = (
     "Generated from shared-config/schedules.toml; do not edit.",
     "Regenerate: ./pants run tools/dev -- schedules generate",
+    *policy_comment(),
 )
 
 
@@ -94,8 +91,9 @@ def render_crontab(manifest: Manifest) -> str:
         f"# Install as the crontab of {deploy.run_as_user} (crontab -u {deploy.run_as_user} FILE)",
         "# on a cron that honours CRON_TZ (cronie). Values of the environment names come from",
         f"# {deploy.env_file}. Each run retries exit {RETRYABLE_EXIT_CODE} (try again later) and "
-        f"{TIMEOUT_EXIT_CODE} (timed out);",
-        "# the jobs lock themselves, so no flock: an overlapping run exits 75.",
+        "nothing else; the jobs",
+        "# lock themselves, so no flock: an overlapping run exits 75. cron mails or logs what a",
+        "# failed run printed: its last line names the failure and the path it concerns.",
         "SHELL=/bin/sh",
         f"PATH={CRON_PATH_VARIABLE}",
     ]
@@ -104,8 +102,8 @@ def render_crontab(manifest: Manifest) -> str:
             f"timeout {job.timeout_seconds} {shell_command(job, shell_day_before(job.timezone))}"
         )
         retry = (
-            f'{{ [ "$status" -eq {RETRYABLE_EXIT_CODE} ] || [ "$status" -eq {TIMEOUT_EXIT_CODE} ]; }}'
-            f' && [ "$attempt" -lt {job.retries} ] || break; sleep {job.retry_delay_seconds}'
+            f'[ "$status" -eq {RETRYABLE_EXIT_CODE} ] && [ "$attempt" -lt {job.retries} ] || break;'
+            f" sleep {job.retry_delay_seconds}"
         )
         script = (
             f"cd / && set -a && . {deploy.env_file} && set +a"
@@ -138,7 +136,10 @@ def render_systemd(job: Job, manifest: Manifest) -> tuple[str, str]:
         exec_start = " ".join(_systemd_quote(word) for word in job_argv(job, None))
     unit = [f"Description=Brickyard job {job.name} ({job.target})"]
     service = [
-        "Type=oneshot",
+        # exec rather than oneshot: systemd refuses RestartForceExitStatus= (the one way to
+        # restart on exit 75 and nothing else) on a oneshot service. RuntimeMaxSec bounds
+        # the whole run, as TimeoutStartSec does for a oneshot one.
+        "Type=exec",
         f"User={deploy.run_as_user}",
         "WorkingDirectory=/",
         f"EnvironmentFile={deploy.env_file}",
@@ -147,20 +148,19 @@ def render_systemd(job: Job, manifest: Manifest) -> tuple[str, str]:
         service.append(f"PassEnvironment={' '.join(job.environment)}")
     service += [
         f"ExecStart={exec_start}",
-        f"TimeoutStartSec={job.timeout_seconds}",
+        f"RuntimeMaxSec={job.timeout_seconds}",
         "SuccessExitStatus=0",
     ]
+    # Only exit 75 restarts the job: every other failure (and a timeout) needs a person.
+    service.append("Restart=no")
     if job.retries:
         # Every automatic restart counts as a start: the limit caps attempts at 1 + retries.
         window = (job.retries + 1) * (job.timeout_seconds + job.retry_delay_seconds)
         unit += [f"StartLimitIntervalSec={window}", f"StartLimitBurst={job.retries + 1}"]
         service += [
-            "Restart=on-failure",
+            f"RestartForceExitStatus={RETRYABLE_EXIT_CODE}",
             f"RestartSec={job.retry_delay_seconds}",
-            f"RestartPreventExitStatus={' '.join(str(code) for code in FATAL_EXIT_CODES)}",
         ]
-    else:
-        service.append("Restart=no")
     comment = [*(f"# {line}" for line in _HEADER), f"# Owner: {job.owner}"]
     service_text = _ini(comment, {"Unit": unit, "Service": service})
     timer_text = _ini(
@@ -219,15 +219,16 @@ def cronjob_document(job: Job, manifest: Manifest) -> dict[str, Any]:
                     "backoffLimit": job.retries,
                     "podFailurePolicy": {
                         "rules": [
+                            # A pod evicted or preempted is run again, without counting.
+                            {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
                             {
                                 "action": "FailJob",
                                 "onExitCodes": {
                                     "containerName": job.name,
-                                    "operator": "In",
-                                    "values": list(FATAL_EXIT_CODES),
+                                    "operator": "NotIn",
+                                    "values": [RETRYABLE_EXIT_CODE],
                                 },
                             },
-                            {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
                         ]
                     },
                     "template": {
@@ -257,10 +258,10 @@ def render_cronjob(job: Job, manifest: Manifest) -> str:
         *_HEADER,
         f"Owner: {job.owner}.",
         "--as-of is left out: a CronJob cannot template the day, so the job runs for its",
-        "default, the latest day in the data. Exit codes 1, 64, 65, 78 fail the Job at once;",
-        "others (75) are retried up to backoffLimit times with Kubernetes' own backoff (the",
-        f"manifest's {job.retry_delay_seconds} s delay does not apply). activeDeadlineSeconds is "
-        "per attempt.",
+        "default, the latest day in the data. Any exit but 75 fails the Job at once (a pod over",
+        "its activeDeadlineSeconds, per attempt, is killed and fails it too); 75 is retried up",
+        "to backoffLimit times with Kubernetes' own backoff (the manifest's "
+        f"{job.retry_delay_seconds} s delay does not apply).",
     ]
     body: str = yaml.dump(
         cronjob_document(job, manifest),
@@ -272,9 +273,21 @@ def render_cronjob(job: Job, manifest: Manifest) -> str:
     return "".join(f"# {line}\n" for line in notes) + body
 
 
-def airflow_bash_command(job: Job) -> str:
+AIRFLOW_OPERATOR = "BrickyardJob"
+
+
+def airflow_argv(job: Job) -> list[str]:
+    """The task's argv: the job's, with Airflow's template for the {as_of} day."""
     as_of = f"{{{{ {AIRFLOW_DAY_BEFORE}(dag_run.run_after, '{job.timezone}') }}}}"
-    return shell_command(job, as_of)
+    return job_argv(job, as_of if job.has_as_of else None)
+
+
+def _airflow_exit_codes() -> str:
+    rows = "".join(
+        f"    {policy.code}: ({json.dumps(policy.meaning)}, {json.dumps(policy.alert)}),\n"
+        for policy in EXIT_POLICY
+    )
+    return "{\n" + rows + "}"
 
 
 def render_airflow(manifest: Manifest) -> str:
@@ -286,19 +299,54 @@ def render_airflow(manifest: Manifest) -> str:
 
 {header}
 
-Any non-zero exit fails the task and Airflow retries it `retries` times whatever the code:
-retries are meant for exit 75 (try again later); 1, 64, 65 and 78 fail again and need a
-person. The environment names of each job must be set on the workers; BashOperator
-passes the worker's environment through.
+Airflow on its own retries a failed task whatever the cause; here each task runs its job
+executable (no shell) and fails at once, naming the exit code and whom it concerns, unless
+the job exits 75 (try again later), which Airflow retries `retries` times. A task over its
+execution_timeout fails without a retry too. The environment names of each job must be set
+on the workers: the task passes the worker's environment through.
 """
 
 from __future__ import annotations
 
+import subprocess
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG, CronTriggerTimetable
+from airflow.sdk import DAG, BaseOperator, CronTriggerTimetable
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowTaskTimeout
+
+RETRYABLE_EXIT_CODE = {RETRYABLE_EXIT_CODE}
+# Exit code -> what it means, and whom a failure with it concerns.
+EXIT_CODES = {_airflow_exit_codes()}
+
+
+class {AIRFLOW_OPERATOR}(BaseOperator):
+    """Run a job executable; only its exit 75 is left to Airflow's retries."""
+
+    template_fields = ("argv",)
+    retryable_exit_codes = (RETRYABLE_EXIT_CODE,)
+    cwd = "/"
+
+    def __init__(self, *, argv: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.argv = argv
+
+    def execute(self, context: Any) -> None:
+        try:
+            status = subprocess.run(self.argv, cwd=self.cwd, check=False).returncode
+        except AirflowTaskTimeout as timeout:
+            # subprocess.run has killed the job on the way out.
+            raise AirflowFailException(
+                f"{{self.argv[0]}} ran over its execution_timeout; alert developers"
+            ) from timeout
+        if status == 0:
+            return
+        meaning, alert = EXIT_CODES.get(status, ("killed or an unknown failure", "developers"))
+        message = f"{{self.argv[0]}} exited {{status}}: {{meaning}}; alert {{alert}}"
+        if status in self.retryable_exit_codes:
+            raise AirflowException(message)
+        raise AirflowFailException(message)
 '''
     ]
     # Only a job whose args hold {as_of} needs the day computed in Airflow's template.
@@ -337,11 +385,7 @@ with DAG(
     }},
     tags=["brickyard"],
 ):
-    BashOperator(
-        task_id={json.dumps(job.name)},
-        bash_command={json.dumps(airflow_bash_command(job))},
-        cwd="/",
-    )
+    {AIRFLOW_OPERATOR}(task_id={json.dumps(job.name)}, argv={json.dumps(airflow_argv(job))})
 """
         )
     return "".join(parts)

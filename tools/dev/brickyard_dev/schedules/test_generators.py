@@ -78,6 +78,8 @@ def test_crontab_entry_retries_only_temporary_failures(
 
     assert len(run([75, 75, 0])) == 3
     assert len(run([65, 0])) == 1
+    assert len(run([74, 0])) == 1
+    assert len(run([124, 0])) == 1  # over its time limit: a person looks first
     assert len(run([75, 75, 75, 75, 0])) == 4  # 1 + retries, then it gives up
     before = _yesterday_in_amsterdam()
     argv = run([0])
@@ -92,13 +94,13 @@ def test_systemd_service_retries_only_retryable_exit_codes(make_manifest: MakeMa
     service, _ = render_systemd(manifest.jobs[0], manifest)
     lines = _lines(service)
     for expected in [
-        "Type=oneshot",
+        "Type=exec",
         "User=brickyard",
-        "TimeoutStartSec=600",
-        "Restart=on-failure",
+        "RuntimeMaxSec=600",
+        "Restart=no",
+        "RestartForceExitStatus=75",
         "RestartSec=60",
         "SuccessExitStatus=0",
-        "RestartPreventExitStatus=1 64 65 78",
         "PassEnvironment=BRICKYARD_ENV WAREHOUSE_TOKEN",
         "StartLimitBurst=3",
         "StartLimitIntervalSec=1980",
@@ -116,7 +118,9 @@ def test_systemd_without_retries_or_as_of(make_manifest: MakeManifest) -> None:
     service, _ = render_systemd(manifest.jobs[0], manifest)
     lines = _lines(service)
     assert "Restart=no" in lines
-    assert not any(line.startswith(("RestartSec=", "StartLimit")) for line in lines)
+    assert not any(
+        line.startswith(("RestartSec=", "StartLimit", "RestartForceExitStatus=")) for line in lines
+    )
     assert (
         'ExecStart=/opt/brickyard/jobs/daily.pex --set "run.note=50%%" '
         "--output-dir /var/lib/brickyard"
@@ -147,7 +151,13 @@ def test_kubernetes_cronjob(make_manifest: MakeManifest) -> None:
     assert job_spec["backoffLimit"] == 2
     assert pod["activeDeadlineSeconds"] == 600
     assert pod["restartPolicy"] == "Never"
-    assert job_spec["podFailurePolicy"]["rules"][0]["onExitCodes"]["values"] == [1, 64, 65, 78]
+    assert job_spec["podFailurePolicy"]["rules"] == [
+        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
+        {
+            "action": "FailJob",
+            "onExitCodes": {"containerName": "nightly", "operator": "NotIn", "values": [75]},
+        },
+    ]
     assert container["image"] == "brickyard-jobs:1.0"
     assert container["command"] == ["/opt/brickyard/jobs/daily.pex"]
     # No --as-of: a CronJob cannot template the day, so the job's default applies.
@@ -171,9 +181,11 @@ def test_airflow_dag(make_manifest: MakeManifest) -> None:
         '        "retries": 2,',
         '        "retry_delay": timedelta(seconds=60),',
         '        "execution_timeout": timedelta(seconds=600),',
-        '        bash_command="/opt/brickyard/jobs/daily.pex --as-of '
-        "{{ day_before(dag_run.run_after, 'Europe/Amsterdam') }} --log-format json "
-        '--output-dir /var/lib/brickyard",',
+        '    BrickyardJob(task_id="nightly", argv=["/opt/brickyard/jobs/daily.pex", "--as-of", '
+        '"{{ day_before(dag_run.run_after, \'Europe/Amsterdam\') }}", "--log-format", '
+        '"json", "--output-dir", "/var/lib/brickyard"])',
+        "RETRYABLE_EXIT_CODE = 75",
+        '    65: ("unusable input data", "the data owner"),',
     ]:
         assert expected in _lines(source)
 
@@ -183,8 +195,8 @@ def test_airflow_dag_without_as_of_defines_no_macro(make_manifest: MakeManifest)
     compile(source, "brickyard_dag.py", "exec")
     assert "day_before" not in source
     assert (
-        '        bash_command="/opt/brickyard/jobs/daily.pex --log-format json '
-        '--output-dir /var/lib/brickyard",'
+        '    BrickyardJob(task_id="nightly", argv=["/opt/brickyard/jobs/daily.pex", '
+        '"--log-format", "json", "--output-dir", "/var/lib/brickyard"])'
     ) in _lines(source)
 
 

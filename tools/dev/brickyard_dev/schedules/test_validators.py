@@ -63,7 +63,7 @@ def test_crontab_validator_rejects_a_bad_schedule(deploy_copy: Path, committed: 
 def test_systemd_validator_reports_what_verify_only_warns_about(
     deploy_copy: Path, committed: Manifest
 ) -> None:
-    _edit(deploy_copy / "systemd/brickyard-daily.service", "TimeoutStartSec=3600", "Timeout=3600")
+    _edit(deploy_copy / "systemd/brickyard-daily.service", "RuntimeMaxSec=3600", "Timeout=3600")
     with pytest.raises(DevError) as caught:
         validate_systemd(deploy_copy / "systemd", committed)
     assert "Unknown key 'Timeout' in section [Service]" in str(caught.value)
@@ -120,7 +120,10 @@ def test_airflow_renders_as_of_as_the_day_before_the_scheduled_run(
     manifest = make_manifest()  # its args pass `--as-of {as_of}`
     write_outputs(tmp_path, render_all(manifest))
     summary = validate_airflow(tmp_path / "airflow/brickyard_dag.py", manifest, None)
-    assert summary.endswith("brickyard_nightly with the manifest's schedules and retries")
+    assert summary.endswith(
+        "brickyard_nightly with the manifest's schedules, and retries only exit 75 "
+        "(tried: 0, 1, 64, 65, 66, 73, 74, 75, 78)"
+    )
 
 
 def test_airflow_validator_without_airflow_fails_and_says_how_to_fix(

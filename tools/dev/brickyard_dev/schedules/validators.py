@@ -26,13 +26,14 @@ from croniter import CroniterError, croniter
 from brickyard_dev.errors import DevError
 from brickyard_dev.schedules import airflow_probe
 from brickyard_dev.schedules.cronspec import to_on_calendar
+from brickyard_dev.schedules.exit_policy import EXIT_POLICY, RETRYABLE_EXIT_CODE
 from brickyard_dev.schedules.generators import (
+    AIRFLOW_OPERATOR,
     AIRFLOW_PATH,
     CRONTAB_PATH,
-    FATAL_EXIT_CODES,
     cronjob_path,
     dag_id,
-    shell_command,
+    job_argv,
     unit_name,
 )
 from brickyard_dev.schedules.manifest import Job, Manifest
@@ -260,9 +261,16 @@ def validate_airflow(dag_file: Path, manifest: Manifest, airflow_python: str | N
         )
     for name, job in sorted(expected.items()):
         _check_dag(dags[name], job, dag_file, manifest)
+    # AirflowFailException ends the task without a retry; AirflowException is retried.
+    outcomes = {"0": "ok"} | {
+        str(policy.code): "AirflowException" if policy.retry else "AirflowFailException"
+        for policy in EXIT_POLICY
+    }
+    _expect(f"{dag_file}: a task whose job exits", "each code", report["exit_outcomes"], outcomes)
     return (
         f"Airflow {report['airflow_version']} imports {dag_file.name}: "
-        f"{', '.join(sorted(dags))} with the manifest's schedules and retries"
+        f"{', '.join(sorted(dags))} with the manifest's schedules, and retries only exit "
+        f"{RETRYABLE_EXIT_CODE} (tried: {', '.join(report['exit_outcomes'])})"
     )
 
 
@@ -272,13 +280,14 @@ def _check_dag(dag: Mapping[str, Any], job: Job, dag_file: Path, manifest: Manif
     expected_start = datetime(start.year, start.month, start.day, tzinfo=ZoneInfo(job.timezone))
     as_of = AIRFLOW_RUN_AFTER.astimezone(ZoneInfo(job.timezone)).date() - timedelta(days=1)
     task = {
-        "operator": "BashOperator",
+        "operator": AIRFLOW_OPERATOR,
         "owner": job.owner,
         "retries": job.retries,
         "retry_delay_seconds": float(job.retry_delay_seconds),
         "execution_timeout_seconds": float(job.timeout_seconds),
         "cwd": "/",
-        "rendered_command": shell_command(job, as_of.isoformat()),
+        "retryable_exit_codes": [RETRYABLE_EXIT_CODE],
+        "rendered_argv": job_argv(job, as_of.isoformat() if job.has_as_of else None),
     }
     actual_start = dag["start_date"] and datetime.fromisoformat(dag["start_date"])
     _expect(where, "timetable", dag["timetable"], "CronTriggerTimetable")
@@ -308,8 +317,12 @@ def _check_cronjob(cron_job: Any, job: Job, path: Path) -> None:
     if not croniter.is_valid(spec.schedule):
         raise DevError(f"{where}: croniter rejects spec.schedule {spec.schedule!r}")
     rules = job_spec.pod_failure_policy.rules if job_spec.pod_failure_policy else []
-    fatal = [rule.on_exit_codes.values for rule in rules if rule.action == "FailJob"]
-    _expect(where, "podFailurePolicy FailJob exit codes", fatal, [list(FATAL_EXIT_CODES)])
+    fatal = [
+        (rule.on_exit_codes.operator, rule.on_exit_codes.values)
+        for rule in rules
+        if rule.action == "FailJob" and rule.on_exit_codes is not None
+    ]
+    _expect(where, "podFailurePolicy FailJob exit codes", fatal, [("NotIn", [RETRYABLE_EXIT_CODE])])
     _expect(where, "containers", len(pod.containers), 1)
     container = pod.containers[0]
     if not container.image or not container.command:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import json
 import logging
 import sys
@@ -28,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
-from brickyard.core.errors import BrickyardError, CommandError, ExitCode
+from brickyard.core.errors import BrickyardError, CommandError, ExitCode, ReadError
 
 __all__ = [
     "LOG_FORMATS",
@@ -157,9 +158,11 @@ def exits_with(exit_code: ExitCode, *errors: type[Exception]) -> Iterator[None]:
 
 
 def require_input(path: Path, what: str) -> Path:
-    """`path`, if it exists; else a `CommandError` naming `what` that exits 66 (EX_NOINPUT)."""
+    """`path`, if it exists; else the ReadError of a missing file, naming `what` in its
+    advice, which exits 66 (EX_NOINPUT) before any work starts."""
     if not path.exists():
-        raise CommandError(f"{what} {path} does not exist; check the path", ExitCode.NO_INPUT)
+        missing = FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
+        raise ReadError(path, missing, advice=f"check the path of {what}")
     return path
 
 

@@ -81,7 +81,7 @@ def test_a_read_only_filesystem_is_cannot_create(read_only_filesystem: Path) -> 
     with pytest.raises(WriteError) as raised:
         write_file(read_only_filesystem / "models" / "metadata.json", "{}")
     assert raised.value.exit_code == ExitCode.CANT_CREATE
-    assert "Read-only file system; make the directory writable" in str(raised.value)
+    assert "Read-only file system; the filesystem is mounted read-only" in str(raised.value)
 
 
 def test_a_directory_is_replaced_whole(tmp_path: Path) -> None:

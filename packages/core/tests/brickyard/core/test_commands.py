@@ -12,6 +12,7 @@ from brickyard.core import (
     CommandError,
     CommandParser,
     ExitCode,
+    ReadError,
     configure_logging,
     exits_with,
     progress,
@@ -156,10 +157,13 @@ def test_exits_with_lets_other_errors_keep_their_own_code() -> None:
 
 def test_a_missing_input_exits_66_naming_it(tmp_path: Path) -> None:
     assert require_input(tmp_path, "the input") == tmp_path
-    with pytest.raises(CommandError) as error:
+    with pytest.raises(ReadError) as error:
         require_input(tmp_path / "extract.csv", "the source")
     assert error.value.exit_code == ExitCode.NO_INPUT
-    assert str(error.value) == f"the source {tmp_path}/extract.csv does not exist; check the path"
+    assert str(error.value) == (
+        f"cannot read {tmp_path}/extract.csv: No such file or directory; "
+        "check the path of the source"
+    )
 
 
 def test_progress_logs_the_start_and_the_seconds_of_long_work(

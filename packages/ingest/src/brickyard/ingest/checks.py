@@ -1,9 +1,9 @@
 """The contract's row checks as DuckDB SQL: conversions, verdicts, reasons and key hashes.
 
 :func:`plan_scan` turns a contract and an opened source into one query. Per row and column it
-converts the value to the contract type (``TRY_CAST``, or ``strptime`` with the column's
-format; only lossless conversions count), then checks presence (unless nullable), ``min`` and
-``max``, and ``allowed``. The query yields the typed values, a failure mask ``_fails`` (one bit
+converts the value to the contract type (text as :mod:`brickyard.ingest.parsing` says, typed
+values by lossless casts only), then checks presence (unless nullable), ``min`` and ``max``,
+and ``allowed``. The query yields the typed values, a failure mask ``_fails`` (one bit
 per category), the reasons joined by ``"; "`` and the original text of failing rows, plus a
 32-bit hash ``_h`` of the key for the duplicate check.
 """
@@ -17,8 +17,9 @@ from typing import Any
 
 import duckdb
 
-from brickyard.ingest.contracts import ColumnSpec, Contract
+from brickyard.ingest.contracts import ColumnSpec, Contract, Whitespace
 from brickyard.ingest.errors import ContractError
+from brickyard.ingest.parsing import parse_text, typed_value
 from brickyard.ingest.quarantine import CATEGORY_BITS
 from brickyard.ingest.sources import OpenedSource, sql_name, sql_string
 
@@ -82,21 +83,6 @@ def _shown(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _text_to_value(column: ColumnSpec, text: str) -> str:
-    if column.type == "string":
-        return text
-    if column.type == "integer":
-        # TRY_CAST would round '1.5' to 2; an integer column accepts whole numbers only.
-        return (
-            f"CASE WHEN regexp_full_match({text}, '\\s*[+-]?[0-9]+\\s*') "
-            f"THEN TRY_CAST({text} AS BIGINT) END"
-        )
-    target = _DUCKDB_TYPES[column.type]
-    if column.format is not None:
-        return f"TRY_CAST(try_strptime({text}, {sql_string(column.format)}) AS {target})"
-    return f"TRY_CAST({text} AS {target})"
-
-
 def _cast_to_value(column: ColumnSpec, value: str, source_type: str) -> str:
     target = _DUCKDB_TYPES[column.type]
     if source_type == target:
@@ -109,38 +95,35 @@ def _cast_to_value(column: ColumnSpec, value: str, source_type: str) -> str:
     )
 
 
-def _plan_column(column: ColumnSpec, position: int, source_type: str) -> _ColumnPlan:
+def _plan_column(
+    column: ColumnSpec, position: int, source_type: str, whitespace: Whitespace
+) -> _ColumnPlan:
     """SQL for column `position`: source ``_s``, converted ``_c`` and typed ``_t`` value."""
     value, converted, typed = f"_s{position}", f"_c{position}", f"_t{position}"
     castable = column.type != "string" and _CASTABLE.match(source_type) is not None
     text = value if source_type == "VARCHAR" else f"CAST({value} AS VARCHAR)"
-    conversion = (
-        _cast_to_value(column, value, source_type) if castable else _text_to_value(column, text)
-    )
-    # NaN and infinity are not measurements; they fail the type check like any non-number.
-    finite = f"CASE WHEN isfinite({converted}) THEN {converted} END"
+    if castable:
+        # A typed source (Parquet, SQL): converted by value, with no text to read.
+        present, conversion = value, _cast_to_value(column, value, source_type)
+        reason = (
+            f"{sql_string(column.name + ': ' + chr(39))} || {text} || "
+            f"{sql_string(chr(39) + ' is not ' + _TYPE_WORDS[column.type])}"
+        )
+    else:
+        parse = parse_text(column, text, whitespace)
+        present, conversion, reason = parse.clean, parse.conversion, parse.reason
     name = column.name
     checks: list[_Check] = []
     if not column.nullable:
         checks.append(
             _Check(
                 "null",
-                f"({value} IS NULL)",
+                f"({present} IS NULL)",
                 sql_string(f"{name}: missing value (column is not nullable)"),
             )
         )
-    if column.type == "float" or conversion not in (value, text):
-        word = _TYPE_WORDS[column.type]
-        if column.format is not None and not castable:
-            word += f" in format {column.format}"
-        checks.append(
-            _Check(
-                "type",
-                f"({value} IS NOT NULL AND {typed} IS NULL)",
-                f"{sql_string(name + ': ' + chr(39))} || {text} || "
-                f"{sql_string(chr(39) + ' is not ' + word)}",
-            )
-        )
+    if column.type != "string":
+        checks.append(_Check("type", f"({present} IS NOT NULL AND {typed} IS NULL)", reason))
     for bound, operator, label in (
         (column.min, "<", "below the minimum"),
         (column.max, ">", "above the maximum"),
@@ -171,7 +154,7 @@ def _plan_column(column: ColumnSpec, position: int, source_type: str) -> _Column
         column=column,
         text=text,
         conversion=conversion,
-        typed=finite if column.type == "float" else converted,
+        typed=typed_value(column, converted),
         checks=tuple(checks),
     )
 
@@ -196,7 +179,7 @@ def plan_scan(opened: OpenedSource, contract: Contract, newer_than: Any = None) 
     renamed_columns = ", ".join(f"{sql_name(name)} AS _s{i}" for i, name in enumerate(names))
     renamed = f"SELECT {renamed_columns} FROM ({opened.relation})"
     plans = [
-        _plan_column(column, i, opened.types[column.name])
+        _plan_column(column, i, opened.types[column.name], contract.whitespace)
         for i, column in enumerate(contract.columns)
     ]
     # Conversions get a layer of their own so each runs once per value, however many checks

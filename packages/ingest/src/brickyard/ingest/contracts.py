@@ -7,6 +7,7 @@ A contract is a TOML file::
     keys = ["date"]
     watermark = "date"
     extra_columns = "reject"        # or "drop"
+    whitespace = "reject"           # or "trim": whitespace around values (see parsing.py)
 
     [[columns]]
     name = "date"
@@ -44,10 +45,14 @@ __all__ = [
     "ColumnSpec",
     "ColumnType",
     "Contract",
+    "Whitespace",
     "load_contract",
 ]
 
 ColumnType = Literal["string", "integer", "float", "boolean", "date", "timestamp"]
+# "reject": a number, boolean, date or timestamp with whitespace around it is rejected and
+# strings are kept as read; "trim": whitespace around every value is removed first.
+Whitespace = Literal["reject", "trim"]
 
 
 def _bound(value: object) -> int | float | date:
@@ -165,6 +170,7 @@ class Contract(BaseModel):
     keys: tuple[str, ...] = ()
     watermark: str | None = None
     extra_columns: Literal["reject", "drop"] = "reject"
+    whitespace: Whitespace = "reject"
 
     @model_validator(mode="after")
     def _references_exist(self) -> Contract:
@@ -227,7 +233,11 @@ def load_contract(path: str | os.PathLike[str]) -> Contract:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise ContractError(f"{contract_path}: contract file not found") from None
-    except tomllib.TOMLDecodeError as error:
+    except OSError as error:
+        raise ContractError(
+            f"{contract_path}: cannot read the contract file ({error.strerror}); check the path"
+        ) from None
+    except ValueError as error:  # a TOMLDecodeError, or bytes that are not UTF-8
         raise ContractError(f"{contract_path}: not valid TOML: {error}") from None
     return Contract.from_dict(data, source=str(contract_path))
 

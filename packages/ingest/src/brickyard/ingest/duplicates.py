@@ -78,6 +78,9 @@ def drop_rows(batches: list[pa.RecordBatch], ords: np.ndarray, schema: pa.Schema
     dropped: list[pa.RecordBatch] = []
     replaced: dict[int, list[pa.RecordBatch]] = {}
     inside = holders >= 0
+    if not inside.any():
+        # Every row asked for comes before the first accepted one: none is held here.
+        return pa.Table.from_batches([], schema)
     holder_ids, starts = np.unique(holders[inside], return_index=True)
     for holder, wanted in zip(holder_ids, np.split(ords[inside], starts[1:]), strict=True):
         index = filled[int(holder)]

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from brickyard.core import atomic_files
+from brickyard.core import ReadError, atomic_files
 from brickyard.ingest.contracts import Contract
 from brickyard.ingest.errors import IngestError
 from brickyard.ingest.quarantine import IngestResult, rejects_schema
@@ -64,19 +64,41 @@ def json_text(data: Mapping[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
 
 
+def read_json_object(path: Path, what: str, advice: str) -> dict[str, Any] | None:
+    """The JSON object in the state file `path`, or None if there is no such file.
+
+    A file that cannot be read is a ReadError; one that does not hold a JSON object an
+    IngestError saying what the file is (`what`) and what to do (`advice`).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ReadError(path, error) from error
+    try:
+        found = json.loads(data)
+    except ValueError as error:
+        raise IngestError(f"{path}: {what} is not valid JSON ({error}); {advice}") from None
+    if not isinstance(found, dict):
+        raise IngestError(f"{path}: {what} must be a JSON object; {advice}")
+    return found
+
+
+def arrow_read_error(path: Path, error: Exception, what: str) -> ReadError | IngestError:
+    """The error for an output of an earlier run that Arrow could not read back: the
+    operating system's (a missing or unreadable file), or the content's."""
+    if isinstance(error, OSError) and error.errno is not None:
+        return ReadError(path, error)
+    return IngestError(f"{path}: {what} cannot be read back: {error}")
+
+
 def read_report(paths: OutputPaths) -> dict[str, Any]:
     """The ingest JSON report written with `paths` (an empty dict if there is none)."""
-    try:
-        text = paths.report.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    try:
-        report = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise IngestError(f"{paths.report}: not valid JSON ({error})") from None
-    if not isinstance(report, dict):
-        raise IngestError(f"{paths.report}: must hold a JSON object")
-    return report
+    report = read_json_object(
+        paths.report, "the ingest report", "restore it, or delete the watermark to reload"
+    )
+    return report or {}
 
 
 def read_rejects(path: Path, contract: Contract) -> pa.Table:
@@ -96,7 +118,7 @@ def read_rejects(path: Path, contract: Contract) -> pa.Table:
             ),
         )
     except (OSError, pa.ArrowInvalid) as error:
-        raise IngestError(f"{path}: the rejects file cannot be read back: {error}") from None
+        raise arrow_read_error(path, error, "the rejects file") from None
     return table.cast(schema).combine_chunks()
 
 

@@ -1,8 +1,15 @@
 """Opening raw sources (CSV, Parquet, JSON Lines, a DuckDB SQL query) as DuckDB relations.
 
+CSV and JSON Lines files may be compressed with gzip (``.gz``) or Zstandard (``.zst``):
+DuckDB decompresses them as it reads, and the few raw lines read here in Python (the CSV
+header, the text of a duplicate) come through the same decompression, so line numbers,
+quarantine and counts are those of the plain file.
+
 Opening checks the source as a whole - it exists, is not empty, is readable and has the
-contract's columns - and raises :class:`IngestError` naming the file when it does not. The
-rows themselves are only read later, by validation, in one streaming DuckDB query.
+contract's columns. A file that is missing or cannot be read raises
+:class:`brickyard.core.ReadError` (exit 66, or 74 when the device fails); one whose content
+is unusable (empty, corrupt, wrong columns) raises :class:`IngestError`; both name the file.
+The rows themselves are only read later, by validation, in one streaming DuckDB query.
 
 Row positions (``_line`` of rejected rows):
 
@@ -17,9 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
+import gzip
+import io
 import os
 import re
 import tempfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,20 +39,32 @@ from typing import Literal, cast, get_args
 
 import duckdb
 import numpy as np
+import zstandard
 
+from brickyard.core import ReadError, WriteError
 from brickyard.ingest.contracts import Contract
 from brickyard.ingest.errors import IngestError
 from brickyard.ingest.quarantine import MalformedLine
 
 __all__ = [
+    "Compression",
     "OpenedSource",
     "SourceFormat",
     "connect",
+    "infer_compression",
     "infer_format",
     "open_source",
 ]
 
 SourceFormat = Literal["csv", "parquet", "jsonl", "sql"]
+Compression = Literal["gzip", "zstd"]
+
+_COMPRESSION_SUFFIXES: Mapping[str, Compression] = {".gz": "gzip", ".zst": "zstd"}
+# What a compressed stream raises when it is truncated or not what its suffix says.
+_CORRUPT_STREAM = (gzip.BadGzipFile, EOFError, zlib.error, zstandard.ZstdError)
+# The operating system's words for the errors DuckDB reports only as text.
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+_READ_ERRNOS = (errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.EIO)
 
 _SUFFIX_FORMATS: Mapping[str, SourceFormat] = {
     ".csv": "csv",
@@ -52,6 +75,7 @@ _SUFFIX_FORMATS: Mapping[str, SourceFormat] = {
 _QUERY_START = re.compile(r"^\s*(select|with|from|values|table|\()", re.IGNORECASE)
 _MALFORMED_TABLE = "_brickyard_malformed"
 _KINDS = {"csv": "CSV", "parquet": "Parquet", "jsonl": "JSON Lines"}
+_COMPRESSION_WORDS = {"gzip": "gzip", "zstd": "Zstandard"}
 _CHUNK_BYTES = 1 << 24
 _NEWLINE = 0x0A
 # DuckDB's own memory stays small because rows stream out to Arrow; the cap keeps a
@@ -69,8 +93,14 @@ def sql_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def infer_compression(path_or_query: str | os.PathLike[str]) -> Compression | None:
+    """How a file is compressed, from its last suffix (``.gz``, ``.zst``); None if not."""
+    return _COMPRESSION_SUFFIXES.get(Path(path_or_query).suffix.lower())
+
+
 def infer_format(path_or_query: str | os.PathLike[str], format: str | None = None) -> SourceFormat:
-    """The source format: `format` if given, else from the file suffix, else "sql" for a query."""
+    """The source format: `format` if given, else from the file suffix (the one before a
+    ``.gz`` or ``.zst``), else "sql" for a query."""
     if format is not None:
         if format not in get_args(SourceFormat):
             raise IngestError(
@@ -79,13 +109,16 @@ def infer_format(path_or_query: str | os.PathLike[str], format: str | None = Non
         return cast(SourceFormat, format)
     if isinstance(path_or_query, str) and _QUERY_START.match(path_or_query):
         return "sql"
-    suffix = Path(path_or_query).suffix.lower()
+    path = Path(path_or_query)
+    if infer_compression(path) is not None:
+        path = path.with_suffix("")
+    suffix = path.suffix.lower()
     if suffix in _SUFFIX_FORMATS:
         return _SUFFIX_FORMATS[suffix]
     raise IngestError(
         f"{path_or_query}: cannot tell the format from the suffix {suffix!r}; name the file "
-        f"*.csv, *.parquet, *.jsonl or *.ndjson, or pass format= one of "
-        f"{', '.join(get_args(SourceFormat))}"
+        f"*.csv, *.parquet, *.jsonl or *.ndjson (CSV and JSON Lines may end in .gz or .zst), "
+        f"or pass format= one of {', '.join(get_args(SourceFormat))}"
     )
 
 
@@ -103,6 +136,7 @@ class OpenedSource:
     types: Mapping[str, str]
     dropped_columns: tuple[str, ...] = ()
     csv_header: tuple[str, ...] = ()
+    compression: Compression | None = None
 
     def malformed_lines(self, con: duckdb.DuckDBPyConnection) -> list[MalformedLine]:
         """CSV lines the reader set aside while scanning `relation`; call right after the scan."""
@@ -137,7 +171,7 @@ class OpenedSource:
         """
         if self.format != "csv" or not self.csv_header:
             return None
-        raw = _physical_lines(Path(self.label), lines)
+        raw = _physical_lines(Path(self.label), self.compression, lines)
         if raw is None:
             return None
         positions = [self.csv_header.index(name) for name in columns]
@@ -164,7 +198,9 @@ class OpenedSource:
         return positions + 1 + np.searchsorted(good_rows_before, positions, side="left")
 
 
-def _physical_lines(path: Path, wanted: np.ndarray) -> list[bytes] | None:
+def _physical_lines(
+    path: Path, compression: Compression | None, wanted: np.ndarray
+) -> list[bytes] | None:
     """The bytes of the given 1-based lines of a file, without line ends, in `wanted` order."""
     order = np.argsort(wanted, kind="stable")
     targets = wanted[order]
@@ -174,7 +210,7 @@ def _physical_lines(path: Path, wanted: np.ndarray) -> list[bytes] | None:
     # its front. This keeps the scan free of per-chunk copies and of mapping the file.
     buffer = bytearray(_CHUNK_BYTES)
     kept = 0
-    with path.open("rb") as handle:
+    with raw_bytes(path, compression) as handle:
         while len(found) < len(targets):
             if kept == len(buffer):
                 buffer.extend(bytes(len(buffer)))  # a line longer than the buffer
@@ -211,13 +247,47 @@ def quiet_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
+def raw_bytes(path: Path, compression: Compression | None) -> Iterator[io.BufferedReader]:
+    """The bytes of a source file, decompressed; errors name the file.
+
+    A file that cannot be opened or read is a ReadError; a compressed stream that is
+    truncated or not what its suffix says is an IngestError.
+    """
+    try:
+        with path.open("rb") as handle:
+            if compression is None:
+                yield handle
+            elif compression == "gzip":
+                with gzip.GzipFile(fileobj=handle) as stream:
+                    yield cast(io.BufferedReader, stream)
+            else:
+                with zstandard.ZstdDecompressor().stream_reader(handle) as stream:
+                    yield cast(io.BufferedReader, stream)
+    except _CORRUPT_STREAM as error:
+        raise _corrupt(path, compression, error) from None
+    except OSError as error:
+        raise ReadError(path, error) from error
+
+
+def _corrupt(path: Path, compression: Compression | None, error: Exception) -> IngestError:
+    kind = _COMPRESSION_WORDS[compression] if compression else "readable"
+    return IngestError(f"{path}: not a {kind} file (truncated or corrupt?): {error}")
+
+
+@contextmanager
 def connect() -> Iterator[duckdb.DuckDBPyConnection]:
     """A private in-memory DuckDB connection that spills to a temporary directory."""
-    with tempfile.TemporaryDirectory(prefix="brickyard-ingest-") as spill:
+    try:
+        spill = tempfile.TemporaryDirectory(prefix="brickyard-ingest-")
+    except OSError as error:
+        raise WriteError(
+            Path(tempfile.gettempdir()) / "brickyard-ingest-*", error, advice=_SPILL_ADVICE
+        ) from error
+    with spill:
         con = duckdb.connect(
             config={
                 "memory_limit": _DUCKDB_MEMORY_LIMIT,
-                "temp_directory": spill,
+                "temp_directory": spill.name,
                 "preserve_insertion_order": True,
             }
         )
@@ -230,15 +300,19 @@ def connect() -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
 
 
-def _check_file(path: Path, kind: str) -> None:
-    if not path.exists():
-        raise IngestError(f"{path}: file not found")
-    if not path.is_file():
-        raise IngestError(f"{path}: not a file")
-    with path.open("rb") as handle:
+_SPILL_ADVICE = (
+    "DuckDB spills large scans to a temporary directory: set TMPDIR to a writable directory "
+    "with free space and run again"
+)
+
+
+def _check_file(path: Path, kind: str, compression: Compression | None) -> None:
+    with raw_bytes(path, compression) as handle:
         head = handle.read(65536)
-    if not head.strip() and path.stat().st_size <= len(head):
-        raise IngestError(f"{path}: empty file; a {kind} source needs at least a header")
+        more = handle.read(1)
+    if not head.strip() and not more:
+        needs = "a header" if kind == "CSV" else "one record"
+        raise IngestError(f"{path}: empty file; a {kind} source needs at least {needs}")
 
 
 def _match_columns(
@@ -260,12 +334,15 @@ def _match_columns(
     return {name: types[name] for name in contract.column_names}, extra
 
 
-def _csv_header(path: Path) -> list[str]:
+def _csv_header(path: Path, compression: Compression | None) -> list[str]:
     """The column names in the first record of a CSV file."""
     # Only the header is read here. DuckDB's dialect sniffer is not used because one dirty
     # line in its sample (bad bytes, a short row) makes it fail for the whole file.
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        header = next(csv.reader(handle), [])
+    with (
+        raw_bytes(path, compression) as stream,
+        io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="") as text,
+    ):
+        header = next(csv.reader(text), [])
     if not header or header == [""]:
         raise IngestError(f"{path}: empty file; a CSV source needs at least a header")
     blank = [str(position) for position, name in enumerate(header, start=1) if not name]
@@ -277,24 +354,36 @@ def _csv_header(path: Path) -> list[str]:
     return header
 
 
-def _csv_scan(path: Path, header: list[str]) -> str:
+def _compression_option(compression: Compression | None) -> str:
+    return f"compression = {sql_string(compression or 'none')}"
+
+
+def _csv_scan(path: Path, header: list[str], compression: Compression | None) -> str:
     # Every column as text, so a bad value is a quarantined row rather than a failed file;
     # lines the reader cannot split go to the rejects table with their line number.
     columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in header)
     return (
         f"read_csv({sql_string(str(path))}, header = true, auto_detect = false, delim = ',', "
         f"quote = '\"', escape = '\"', columns = {{{columns}}}, store_rejects = true, "
-        f"rejects_table = '{_MALFORMED_TABLE}', rejects_scan = '{_MALFORMED_TABLE}_scans')"
+        f"rejects_table = '{_MALFORMED_TABLE}', rejects_scan = '{_MALFORMED_TABLE}_scans', "
+        f"{_compression_option(compression)})"
     )
 
 
-def _json_scan(path: Path, contract: Contract) -> str:
+def _json_scan(path: Path, contract: Contract | None, compression: Compression | None) -> str:
     # JSON values arrive as text so that one odd value quarantines its row instead of turning
-    # the whole column into an untyped JSON column.
-    columns = ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in contract.column_names)
+    # the whole column into an untyped JSON column (the probe, without a contract, reads
+    # only the column names).
+    columns = (
+        ", columns = {"
+        + ", ".join(f"{sql_string(name)}: 'VARCHAR'" for name in contract.column_names)
+        + "}"
+        if contract is not None
+        else ""
+    )
     return (
         f"read_json({sql_string(str(path))}, format = 'newline_delimited', "
-        f"columns = {{{columns}}})"
+        f"{_compression_option(compression)}{columns})"
     )
 
 
@@ -317,6 +406,12 @@ def open_source(
 ) -> OpenedSource:
     """Check a source as a whole and return the relation validation scans."""
     source_format = infer_format(path_or_query, format)
+    compression = None if source_format == "sql" else infer_compression(path_or_query)
+    if compression is not None and source_format == "parquet":
+        raise IngestError(
+            f"{path_or_query}: a Parquet file compresses its pages itself; give the .parquet "
+            "file, not a compressed copy of it"
+        )
     header: list[str] = []
     if source_format == "sql":
         label = str(path_or_query).strip().rstrip(";").strip()
@@ -325,19 +420,17 @@ def open_source(
     else:
         path = Path(path_or_query)
         label = str(path)
-        _check_file(path, _KINDS[source_format])
-        literal = sql_string(str(path))
+        _check_file(path, _KINDS[source_format], compression)
         if source_format == "csv":
-            header = _csv_header(path)
+            header = _csv_header(path, compression)
             found = [(name, "VARCHAR") for name in header]
-            scan = _csv_scan(path, header)
+            scan = _csv_scan(path, header, compression)
         elif source_format == "parquet":
-            scan = f"read_parquet({literal})"
+            scan = f"read_parquet({sql_string(str(path))})"
             found = _probe(con, label, source_format, scan)
         else:
-            probe = f"read_json({literal}, format = 'newline_delimited')"
-            found = _probe(con, label, source_format, probe)
-            scan = _json_scan(path, contract)
+            found = _probe(con, label, source_format, _json_scan(path, None, compression))
+            scan = _json_scan(path, contract, compression)
     types, extra = _match_columns(label, found, contract)
     if source_format == "jsonl":
         types = dict.fromkeys(contract.column_names, "VARCHAR")
@@ -349,12 +442,30 @@ def open_source(
         types=types,
         dropped_columns=extra,
         csv_header=tuple(header),
+        compression=compression,
     )
 
 
-def unreadable(label: str, source_format: SourceFormat, error: duckdb.Error) -> IngestError:
-    """The IngestError for a source DuckDB cannot read, naming the file or query."""
-    return IngestError(_unreadable_message(label, source_format, str(error).strip()))
+def unreadable(
+    label: str, source_format: SourceFormat, error: duckdb.Error
+) -> IngestError | ReadError | WriteError:
+    """The error for a source DuckDB cannot read, naming the file or query.
+
+    DuckDB reports the operating system's errors as text only; those are told apart by the
+    operating system's own words, so that a full temporary directory is an environment
+    fault (exit 74) and an unreadable file a missing input (66), not bad data (65).
+    """
+    detail = str(error).strip()
+    for code in _WRITE_ERRNOS:
+        if os.strerror(code) in detail:
+            return WriteError(
+                Path(tempfile.gettempdir()), OSError(code, detail), advice=_SPILL_ADVICE
+            )
+    if source_format != "sql":
+        for code in _READ_ERRNOS:
+            if os.strerror(code) in detail:
+                return ReadError(Path(label), OSError(code, os.strerror(code), label))
+    return IngestError(_unreadable_message(label, source_format, detail))
 
 
 def _unreadable_message(label: str, source_format: SourceFormat, detail: str) -> str:

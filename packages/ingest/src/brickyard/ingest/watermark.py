@@ -30,7 +30,6 @@ the file): the next run reads everything and replaces the outputs.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,8 +44,10 @@ from brickyard.ingest.contracts import Contract
 from brickyard.ingest.errors import IngestError
 from brickyard.ingest.outputs import (
     OutputPaths,
+    arrow_read_error,
     json_text,
     output_paths,
+    read_json_object,
     read_rejects,
     read_report,
     report_of,
@@ -81,22 +82,17 @@ class IncrementalResult:
 
 
 def load_watermarks(state_path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The dataset -> watermark mapping in a state file; empty if the file does not exist."""
-    path = Path(state_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    try:
-        state = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise IngestError(
-            f"{path}: watermark state is not valid JSON ({error}); fix it or delete it to "
-            "reload everything"
-        ) from None
-    if not isinstance(state, dict):
-        raise IngestError(f"{path}: watermark state must be a JSON object of dataset -> value")
-    return state
+    """The dataset -> watermark mapping in a state file; empty if the file does not exist.
+
+    A state file that cannot be read raises `brickyard.core.ReadError`; one that is not a
+    JSON object of dataset -> value, IngestError.
+    """
+    state = read_json_object(
+        Path(state_path),
+        "watermark state (a JSON object of dataset -> value)",
+        "fix it or delete it to reload everything",
+    )
+    return {} if state is None else state
 
 
 def _decode(value: Any, contract: Contract, column: str, state_path: Path) -> Any:
@@ -175,7 +171,7 @@ def _previous_accepted(path: Path, contract: Contract) -> pa.Table:
     try:
         previous = pq.read_table(path)
     except (OSError, pa.ArrowInvalid) as error:
-        raise IngestError(f"{path}: existing accepted output cannot be read: {error}") from None
+        raise arrow_read_error(path, error, "the existing accepted output") from None
     expected = contract.arrow_schema()
     if not previous.schema.equals(expected):
         raise IngestError(

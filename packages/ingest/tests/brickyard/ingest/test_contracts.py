@@ -185,6 +185,18 @@ def test_missing_contract_file(tmp_path: Path) -> None:
         load_contract(tmp_path / "absent.toml")
 
 
+def test_a_contract_path_that_cannot_be_read_or_decoded_is_a_contract_error(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "folder.toml").mkdir()
+    (tmp_path / "latin1.toml").write_bytes(b'name = "m\xe9t\xe9o"\n')
+
+    with pytest.raises(ContractError, match=r"folder\.toml: cannot read the contract file"):
+        load_contract(tmp_path / "folder.toml")
+    with pytest.raises(ContractError, match=r"latin1\.toml: not valid TOML"):
+        load_contract(tmp_path / "latin1.toml")
+
+
 def test_unknown_column_lookup_raises_key_error() -> None:
     with pytest.raises(KeyError, match="no column 'nope'"):
         Contract.from_dict(_contract()).column("nope")

@@ -60,3 +60,15 @@ def test_drop_rows_copies_only_the_batches_it_changes() -> None:
     assert dropped.column("_ord").to_pylist() == [6, 9]
     assert batches[0] is untouched
     assert pa.Table.from_batches(batches).column("_ord").to_pylist() == [1, 2, 3, 4, 5, 7, 8, 10]
+
+
+def test_drop_rows_before_the_first_accepted_row_drops_nothing() -> None:
+    # Found by the property tests: a repeated key whose rows were all rejected before the
+    # first accepted row.
+    table = pa.table({"_ord": pa.array([4, 5], pa.int64()), "v": [1, 2]})
+    batches = table.to_batches()
+
+    dropped = drop_rows(batches, np.array([2]), table.schema)
+
+    assert dropped.num_rows == 0
+    assert pa.Table.from_batches(batches).column("_ord").to_pylist() == [4, 5]

@@ -1,16 +1,27 @@
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import zstandard
 
+from brickyard.core import ExitCode, ReadError, WriteError
 from brickyard.ingest import Contract, IngestError, read_source
 from brickyard.ingest.quarantine import MalformedLine
-from brickyard.ingest.sources import OpenedSource, connect, infer_format, open_source
+from brickyard.ingest.sources import (
+    OpenedSource,
+    connect,
+    infer_compression,
+    infer_format,
+    open_source,
+    unreadable,
+)
 
 GOOD_ROW = "2012/01/01,0.0,12.8,5.0,4.7,drizzle\n"
 
@@ -23,6 +34,10 @@ GOOD_ROW = "2012/01/01,0.0,12.8,5.0,4.7,drizzle\n"
         ("x.parquet", "parquet"),
         ("x.jsonl", "jsonl"),
         ("x.ndjson", "jsonl"),
+        ("x.csv.gz", "csv"),
+        ("x.CSV.ZST", "csv"),
+        ("x.jsonl.zst", "jsonl"),
+        ("x.ndjson.gz", "jsonl"),
         ("SELECT 1 AS a", "sql"),
         ("  with t AS (SELECT 1) FROM t", "sql"),
         ("FROM read_csv('x.csv')", "sql"),
@@ -36,6 +51,14 @@ def test_explicit_format_wins_over_suffix() -> None:
     assert infer_format("export.txt", "csv") == "csv"
 
 
+def test_compression_comes_from_the_last_suffix() -> None:
+    assert [infer_compression(name) for name in ("a.csv.gz", "a.jsonl.zst", "a.csv")] == [
+        "gzip",
+        "zstd",
+        None,
+    ]
+
+
 def test_unknown_suffix_and_unknown_format_are_errors() -> None:
     with pytest.raises(IngestError, match=r"data\.txt: cannot tell the format"):
         infer_format("data.txt")
@@ -43,11 +66,59 @@ def test_unknown_suffix_and_unknown_format_are_errors() -> None:
         infer_format("data.txt", "xlsx")
 
 
-def test_missing_file_names_the_file(tmp_path: Path, seattle_contract: Contract) -> None:
-    missing = tmp_path / "nowhere.csv"
+@pytest.mark.parametrize("name", ["nowhere.csv", "nowhere.csv.gz", "nowhere.jsonl.zst"])
+def test_a_missing_file_is_a_read_error_naming_it(
+    tmp_path: Path, seattle_contract: Contract, name: str
+) -> None:
+    missing = tmp_path / name
 
-    with pytest.raises(IngestError, match=f"{missing}: file not found"):
+    with pytest.raises(ReadError) as raised:
         read_source(missing, seattle_contract)
+    assert str(raised.value) == (
+        f"cannot read {missing}: No such file or directory; "
+        "check the path, and that the file has been delivered"
+    )
+    assert raised.value.exit_code == ExitCode.NO_INPUT
+
+
+def test_a_directory_is_not_a_source(tmp_path: Path, seattle_contract: Contract) -> None:
+    (tmp_path / "daily.csv").mkdir()
+
+    with pytest.raises(ReadError, match="Is a directory; it is a directory: point to a file"):
+        read_source(tmp_path / "daily.csv", seattle_contract)
+
+
+@pytest.mark.parametrize("name", ["weather.csv.gz", "weather.csv.zst", "weather.jsonl.gz"])
+def test_a_stream_that_is_not_what_its_suffix_says_fails_the_file(
+    write_file: Callable[[str, str | bytes], Path], seattle_contract: Contract, name: str
+) -> None:
+    path = write_file(name, "date,precipitation\n")
+
+    with pytest.raises(IngestError, match=f"{path}: not a (gzip|Zstandard) file"):
+        read_source(path, seattle_contract)
+
+
+def test_a_compressed_parquet_file_is_refused(tmp_path: Path, seattle_contract: Contract) -> None:
+    with pytest.raises(IngestError, match="compresses its pages itself"):
+        read_source(tmp_path / "x.parquet.gz", seattle_contract)
+
+
+def test_duckdb_reports_of_operating_system_errors_are_environment_faults() -> None:
+    spill = duckdb.IOException(
+        'IO Error: Could not write file "/tmp/brickyard-ingest-1/duckdb_temp_storage-0.tmp": '
+        "No space left on device"
+    )
+    denied = duckdb.IOException('IO Error: Cannot open file "/in/x.csv": Permission denied')
+
+    full = unreadable("/in/x.csv", "csv", spill)
+    unreadable_file = unreadable("/in/x.csv", "csv", denied)
+
+    assert isinstance(full, WriteError)
+    assert full.exit_code == ExitCode.IO_ERROR
+    assert "set TMPDIR to a writable directory with free space" in str(full)
+    assert isinstance(unreadable_file, ReadError)
+    assert unreadable_file.exit_code == ExitCode.NO_INPUT
+    assert str(unreadable_file).startswith("cannot read /in/x.csv: Permission denied")
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
@@ -180,3 +251,68 @@ def test_row_numbers_of_other_formats_are_positions() -> None:
     opened = OpenedSource(label="f.parquet", format="parquet", relation="", types={})
 
     assert opened.line_numbers(np.array([1, 5]), []).tolist() == [1, 5]
+
+
+DIRTY_CSV = (
+    b"date,precipitation,temp_max,temp_min,wind,weather\n"
+    b"2012/01/01,0.0,12.8,5.0,4.7,drizzle\n"
+    b'2012/01/02,0.0,12.8,5.0,4.7,"sun\nny"\n'
+    b"2012/01/03,0.0\n"
+    b"2012/01/04,0.0,12.8,5.0,4.7,pluie \xe9t\xe9\n"
+    b"2012/01/05,0.0,abc,5.0,4.7,rain\n"
+    b"2012/01/01,1.50,11.0,4.0,3.0,sun\n"
+)
+DIRTY_JSONL = (
+    b'{"date": "2012/01/01", "precipitation": 0, "temp_max": 1, "temp_min": 0, "wind": 1,'
+    b' "weather": "sun"}\n'
+    b'{"date": "2012/01/01", "precipitation": "x", "temp_max": 1, "temp_min": 0, "wind": 1,'
+    b' "weather": "sun"}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("plain", "content", "suffix"),
+    [
+        ("dirty.csv", DIRTY_CSV, ".gz"),
+        ("dirty.csv", DIRTY_CSV, ".zst"),
+        ("dirty.jsonl", DIRTY_JSONL, ".gz"),
+        ("dirty.ndjson", DIRTY_JSONL, ".zst"),
+    ],
+)
+def test_a_compressed_file_reads_exactly_as_the_plain_file(
+    write_file: Callable[[str, str | bytes], Path],
+    seattle_contract: Contract,
+    plain: str,
+    content: bytes,
+    suffix: str,
+) -> None:
+    packed = gzip.compress(content) if suffix == ".gz" else zstandard.compress(content)
+    compressed = write_file(plain + suffix, packed)
+
+    expected = read_source(write_file(plain, content), seattle_contract)
+    result = read_source(compressed, seattle_contract)
+
+    assert result.summary() == {**expected.summary(), "source": str(compressed)}
+    assert result.accepted.equals(expected.accepted)
+    assert result.rejected.drop_columns(["_source"]).equals(
+        expected.rejected.drop_columns(["_source"])
+    )
+    assert set(result.rejected.column("_source").to_pylist()) == {str(compressed)}
+    assert result.rejected_count > 0
+
+
+def test_the_raw_lines_of_a_compressed_csv_come_through_decompression(
+    write_file: Callable[[str, str | bytes], Path],
+) -> None:
+    contract = Contract.from_dict(
+        {
+            "name": "pairs",
+            "columns": [{"name": "a", "type": "integer"}, {"name": "b", "type": "string"}],
+        }
+    )
+    path = write_file("pairs.csv.zst", zstandard.compress(b"a,b\n1,x\n2,y\n3,z\n"))
+
+    with connect() as con:
+        opened = open_source(con, path, contract)
+
+    assert opened.csv_fields(np.array([4, 2]), ["b", "a"]) == [["z", "3"], ["x", "1"]]

@@ -189,22 +189,29 @@ def test_duplicates_keep_original_text_when_lines_are_irregular(
 
 
 def test_duplicates_compare_typed_keys_and_add_to_other_reasons(
-    weather_csv: Callable[[str], Path], seattle_contract: Contract
+    write_file: Callable[[str, str | bytes], Path],
 ) -> None:
-    path = weather_csv(
-        "2012/01/05,0.0,abc,5.0,4.7,rain\n"
-        "2012/1/5,0.0,12.8,5.0,4.7,hail\n"
-        "2012/01/05,0.0,12.8,5.0,4.7,rain\n"
+    contract = Contract.from_dict(
+        {
+            "name": "readings",
+            "keys": ["id"],
+            "columns": [
+                {"name": "id", "type": "integer"},
+                {"name": "value", "type": "float"},
+                {"name": "kind", "type": "string", "allowed": ["a", "b"]},
+            ],
+        }
     )
+    path = write_file("readings.csv", "id,value,kind\n5,abc,a\n+5,1.0,c\n005,2.0,a\n")
 
-    result = read_source(path, seattle_contract)
+    result = read_source(path, contract)
 
     assert result.accepted_count == 0
     assert reasons(result) == {
-        2: "temp_max: 'abc' is not a float",
-        3: "weather: 'hail' is not an allowed value (drizzle, rain, sun, snow, fog); "
-        "duplicate key date='2012/1/5' (first occurrence at line 2)",
-        4: "duplicate key date='2012/01/05' (first occurrence at line 2)",
+        2: "value: 'abc' is not a float",
+        3: "kind: 'c' is not an allowed value (a, b); "
+        "duplicate key id='+5' (first occurrence at line 2)",
+        4: "duplicate key id='005' (first occurrence at line 2)",
     }
     assert result.reject_counts["duplicate_key"] == 2
     assert result.reject_counts["allowed"] == 1
@@ -415,7 +422,7 @@ def test_integer_boolean_and_timestamp_columns(
     path = write_file(
         "events.csv",
         "n,ok,at,code\n"
-        " 12 ,true,31.12.2015 23:59,1\n"
+        "12,true,31.12.2015 23:59,1\n"
         "1.5,maybe,2015-12-31,2\n"
         "-4,false,01.01.2016 00:00,3\n",
     )
@@ -426,7 +433,7 @@ def test_integer_boolean_and_timestamp_columns(
         {"n": 12, "ok": True, "at": datetime(2015, 12, 31, 23, 59), "code": 1}
     ]
     assert reasons(result) == {
-        3: "n: '1.5' is not an integer; ok: 'maybe' is not a boolean; "
+        3: "n: '1.5' is not an integer; ok: 'maybe' is not a boolean (true, false, 1 or 0); "
         "at: '2015-12-31' is not a timestamp in format %d.%m.%Y %H:%M",
         4: "n: -4 is below the minimum 0; code: '3' is not an allowed value (1, 2)",
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from brickyard.core import WriteError
+from brickyard.core import ExitCode, ReadError, WriteError
 from brickyard.ingest import (
     Contract,
     IngestError,
@@ -286,4 +286,31 @@ def test_existing_output_with_another_schema_is_not_appended_to(
     with pytest.raises(IngestError, match="existing accepted output has schema"):
         ingest_incremental(
             _write(tmp_path / "b.csv", sample_lines), seattle_contract, out_dir, state
+        )
+
+
+def test_a_state_file_that_cannot_be_read_is_a_read_error(
+    tmp_path: Path, sample_lines: list[str], seattle_contract: Contract
+) -> None:
+    state = tmp_path / "state.json"
+    state.mkdir()
+
+    with pytest.raises(ReadError) as raised:
+        ingest_incremental(
+            _write(tmp_path / "a.csv", sample_lines), seattle_contract, tmp_path, state
+        )
+
+    assert str(raised.value).startswith(f"cannot read {state}: Is a directory")
+    assert raised.value.exit_code == ExitCode.NO_INPUT
+
+
+def test_a_state_file_of_stray_bytes_is_not_valid_json(
+    tmp_path: Path, sample_lines: list[str], seattle_contract: Contract
+) -> None:
+    state = tmp_path / "state.json"
+    state.write_bytes(b"\xff\xfe\x00garbage")
+
+    with pytest.raises(IngestError, match="is not valid JSON"):
+        ingest_incremental(
+            _write(tmp_path / "a.csv", sample_lines), seattle_contract, tmp_path, state
         )

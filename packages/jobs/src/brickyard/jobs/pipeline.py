@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,16 +36,18 @@ from typing import Any, TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from brickyard.core import write_file
+from brickyard.core import ReadError, write_file
 from brickyard.features import (
     DuckDBEngine,
     FeatureComputationError,
+    FeatureDefinitionError,
     FeatureEngine,
     FeatureSet,
     compute_features,
     load_feature_set,
 )
 from brickyard.ingest import (
+    ContractError,
     IncrementalResult,
     IngestError,
     ingest_incremental,
@@ -56,7 +58,7 @@ from brickyard.jobs.errors import ConfigError, DataError, NotYetAvailableError
 from brickyard.jobs.runlock import exclusive, single_instance
 from brickyard.jobs.settings import Settings, default_config_dir
 from brickyard.models import (
-    IncompatibleModelError,
+    ModelError,
     ModelInputs,
     ModelParams,
     TrainedModel,
@@ -114,14 +116,31 @@ class ScoredWindow:
 
 @dataclass
 class Run:
-    """One run of a job: its context and engine, and what its steps have made so far."""
+    """One run of a job: its context and engine, and what its steps have made so far.
+
+    `locks` holds, until the run ends, the lock of the job for its as-of day (`day`): taken
+    at the start when --as-of gives the day, else as soon as a step knows it (the latest
+    day in the data, after the ingest), so that two runs of a job for the same day exclude
+    each other however the day was given.
+    """
 
     context: JobContext
     engine: FeatureEngine
+    locks: ExitStack
+    day: date | None = None
     ingested: IncrementalResult | None = None
     data: PreparedData | None = None
     model: TrainedModel | None = None
     scored: ScoredWindow | None = None
+
+    def hold_day(self, day: date) -> None:
+        """Hold the job's lock for `day` for the rest of the run (75 if another run has it)."""
+        if self.day == day:
+            return
+        if self.day is not None:
+            raise RuntimeError(f"the run holds the lock of {self.day}, not of {day}")
+        self.locks.enter_context(_day_lock(self.context, day))
+        self.day = day
 
 
 @dataclass(frozen=True)
@@ -143,13 +162,17 @@ def _made(value: T | None, what: str) -> T:
 
 
 def run_job(context: JobContext, steps: Sequence[Step]) -> Run:
-    """Run `steps` in order, holding the job's lock, with one engine for the whole run."""
-    with _locked(context), _engine(context) as engine:
-        run = Run(context=context, engine=engine)
-        for number, step in enumerate(steps, start=1):
-            with _logged(f"step {number}/{len(steps)}: {step.name}", step.name):
-                step.run(run)
-        return run
+    """Run `steps` in order, holding the job's lock for its day, with one engine for the
+    whole run."""
+    with ExitStack() as locks:
+        if context.as_of is not None:
+            locks.enter_context(_day_lock(context, context.as_of))
+        with _engine(context) as engine:
+            run = Run(context=context, engine=engine, locks=locks, day=context.as_of)
+            for number, step in enumerate(steps, start=1):
+                with _logged(f"step {number}/{len(steps)}: {step.name}", step.name):
+                    step.run(run)
+            return run
 
 
 @contextmanager
@@ -187,17 +210,19 @@ def _engine(context: JobContext) -> Iterator[FeatureEngine]:
 
 
 @contextmanager
-def _locked(context: JobContext) -> Iterator[None]:
-    as_of = context.as_of.isoformat() if context.as_of else "latest"
+def _day_lock(context: JobContext, day: date) -> Iterator[None]:
     timeout = context.settings.run.lock_timeout_seconds
-    with single_instance(context.output_dir / ".locks", context.job, as_of, timeout):
+    with single_instance(context.output_dir / ".locks", context.job, day.isoformat(), timeout):
         yield
 
 
 def _ingest(run: Run) -> None:
     """Read the rows the source gained since the last run and add them to the dataset."""
     settings = run.context.settings
-    contract = load_contract(run.context.config_root / settings.dataset.contract)
+    try:
+        contract = load_contract(run.context.config_root / settings.dataset.contract)
+    except ContractError as error:
+        raise ConfigError(str(error)) from error
     out_dir = run.context.output_dir / "ingest"
     lock = run.context.output_dir / ".locks" / f"ingest-{settings.dataset.name}.lock"
     try:
@@ -266,7 +291,10 @@ def _features(run: Run) -> None:
     context = run.context
     settings = context.settings
     accepted = _made(run.ingested, "the ingested data").total.accepted
-    feature_set = load_feature_set(context.config_root / settings.features.definition)
+    try:
+        feature_set = load_feature_set(context.config_root / settings.features.definition)
+    except FeatureDefinitionError as error:
+        raise ConfigError(str(error)) from error
     if settings.features.entity:
         feature_set = feature_set.with_entity_column(settings.features.entity)
     time_column = feature_set.time_column
@@ -277,6 +305,7 @@ def _features(run: Run) -> None:
             f"no data for {as_of} yet: the latest day in {settings.dataset.name} is {latest}; "
             "retry once the data has arrived"
         )
+    run.hold_day(as_of)
     history = accepted.filter(pc.less_equal(accepted[time_column], pa.scalar(as_of)))
     features = compute_features(
         _with_forecast_day(history, feature_set, as_of), feature_set, engine=run.engine
@@ -316,7 +345,10 @@ def _training(days_before_as_of: int) -> Step:
 
     def train_step(run: Run) -> None:
         data = _made(run.data, "the features")
-        run.model = _train(run.context, data, data.as_of - timedelta(days=days_before_as_of))
+        try:
+            run.model = _train(run.context, data, data.as_of - timedelta(days=days_before_as_of))
+        except ModelError as error:
+            raise DataError(str(error)) from error
 
     return Step("train and backtest", train_step)
 
@@ -380,20 +412,29 @@ def _load_current_model(run: Run) -> None:
     data = _made(run.data, "the features")
     model_dir = _model_dir(run.context)
     pointer = model_dir / "current.json"
-    if not pointer.is_file():
-        raise DataError(f"no trained model at {pointer}; run the train job first")
-    current = json.loads(pointer.read_text())
-    if date.fromisoformat(current["as_of"]) > data.as_of:
+    try:
+        text = pointer.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ReadError(pointer, error, advice="no trained model yet: run the train job") from error
+    except OSError as error:
+        raise ReadError(pointer, error) from error
+    try:
+        current = json.loads(text)
+        trained_as_of = date.fromisoformat(current["as_of"])
+        path = model_dir / str(current["path"])
+    except (ValueError, KeyError, TypeError):
         raise DataError(
-            f"the current model was trained as of {current['as_of']}, after the requested "
+            f"{pointer} does not say which model is current; run the train job to write it again"
+        ) from None
+    if trained_as_of > data.as_of:
+        raise DataError(
+            f"the current model was trained as of {trained_as_of}, after the requested "
             f"as-of {data.as_of}: replaying that day would leak the future. Train as of "
             f"{data.as_of} or earlier first."
         )
     try:
-        run.model = load_model(
-            model_dir / current["path"], expected_features=data.feature_set.feature_names
-        )
-    except IncompatibleModelError as error:
+        run.model = load_model(path, expected_features=data.feature_set.feature_names)
+    except ModelError as error:
         raise DataError(str(error)) from error
     log.info("model %s loaded", run.model.name, extra={"model": run.model.name})
 
@@ -465,8 +506,10 @@ def _report(run: Run) -> None:
         },
     )
     run_dir = context.output_dir / "runs" / data.as_of.isoformat()
-    paths = write_report(inputs, run_dir)
-    write_file(run_dir / "forecast.csv", _forecast_csv(predictions, data.as_of))
+    # The forecast belongs to the report: a failed write leaves the previous day's three.
+    paths = write_report(
+        inputs, run_dir, also={"forecast.csv": _forecast_csv(predictions, data.as_of)}
+    )
     log.info("report written to %s", paths.html, extra={"report": str(paths.html)})
 
 

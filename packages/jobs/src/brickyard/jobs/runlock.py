@@ -52,8 +52,15 @@ def exclusive(path: Path, what: str, timeout_seconds: float = 0) -> Iterator[Pat
                         "a second run. Retry after it finishes."
                     ) from None
                 time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+            except OSError as error:
+                # No locks on this filesystem (ENOLCK on some network mounts).
+                raise WriteError(path, error) from error
+        try:
+            # The holder's pid, for the refusal of a second run; a full disk fails here.
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError as error:
+            raise WriteError(path, error) from error
         yield path
     finally:
         os.close(fd)

@@ -1,6 +1,10 @@
+import hashlib
+import io
 import json
 import os
+import pickle
 import stat
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from brickyard.core import WriteError
+from brickyard.core import ExitCode, ReadError, WriteError
 from brickyard.models import (
     FORMAT_VERSION,
     IncompatibleModelError,
@@ -22,7 +26,7 @@ from brickyard.models import (
     score,
     train,
 )
-from brickyard.models.persistence import ESTIMATOR_FILE, METADATA_FILE
+from brickyard.models.persistence import ESTIMATOR_FILE, METADATA_FILE, TRUSTED_TYPES
 
 PARAMS = ModelParams(max_iter=40)
 
@@ -62,7 +66,7 @@ def test_metadata_records_versions_and_no_timestamps(small: pa.Table, tmp_path: 
     save_model(trained(small), tmp_path)
     metadata = json.loads((tmp_path / METADATA_FILE).read_text())
     assert metadata["format_version"] == FORMAT_VERSION
-    assert set(metadata["versions"]) == {"python", "scikit-learn", "numpy", "pyarrow", "joblib"}
+    assert set(metadata["versions"]) == {"python", "scikit-learn", "numpy", "pyarrow", "skops"}
     assert metadata["features"] == ["x1", "x2"]
     assert metadata["training"]["period_start"] == "2020-01-01"
     assert len(metadata["training"]["fingerprint"]) == 64
@@ -186,9 +190,135 @@ def test_tampered_feature_list_in_metadata_is_refused(small: pa.Table, tmp_path:
 def test_corrupted_estimator_is_refused(small: pa.Table, tmp_path: Path) -> None:
     save_model(trained(small), tmp_path)
     estimator = tmp_path / ESTIMATOR_FILE
-    estimator.write_bytes(estimator.read_bytes()[:-1] + b"\0")
+    data = bytearray(estimator.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    estimator.write_bytes(bytes(data))
     with pytest.raises(ModelError, match="does not match the sha256"):
         load_model(tmp_path)
+
+
+class _WritesAMarker:
+    """Unpickling this creates the file `marker`: what an attacker's code would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (open, (str(self.marker), "w"))
+
+
+def _skops_file_calling_open(marker: Path) -> bytes:
+    """A skops file that, trusted naively, calls open(marker, "w") when loaded."""
+
+    def text(value: str) -> dict[str, Any]:
+        return {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode"} | {
+            "content": json.dumps(value),
+            "is_json": True,
+        }
+
+    schema = {
+        "__class__": "open",
+        "__module__": "builtins",
+        "__loader__": "ConstructorFromReduceNode",
+        "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode"}
+        | {"content": [text(str(marker)), text("w")]},
+        "protocol": 2,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("schema.json", json.dumps(schema))
+    return buffer.getvalue()
+
+
+def _replace_estimator(model_dir: Path, content: bytes) -> None:
+    """What someone who can write the model directory can do: new bytes, matching sha256."""
+    (model_dir / ESTIMATOR_FILE).write_bytes(content)
+    tamper(model_dir, lambda m: m["estimator"].update(sha256=hashlib.sha256(content).hexdigest()))
+
+
+@pytest.mark.parametrize("payload", ["pickle", "skops calling open"])
+def test_a_tampered_estimator_is_refused_and_runs_nothing(
+    small: pa.Table, tmp_path: Path, payload: str
+) -> None:
+    model_dir, marker = tmp_path / "model", tmp_path / "code-ran"
+    save_model(trained(small), model_dir)
+    content = (
+        pickle.dumps(_WritesAMarker(marker))
+        if payload == "pickle"
+        else _skops_file_calling_open(marker)
+    )
+    _replace_estimator(model_dir, content)
+
+    with pytest.raises(ModelError) as caught:
+        load_model(model_dir)
+
+    message = str(caught.value)
+    assert message.startswith(f"model 'y-2020-04-29' at {model_dir}: {ESTIMATOR_FILE} ")
+    if payload == "pickle":
+        assert "is not a skops file" in message
+    else:
+        assert "names types outside the trusted list (builtins.open)" in message
+    assert not marker.exists(), "loading the model ran the attacker's code"
+
+
+def test_a_model_saved_as_a_pickle_by_an_older_version_is_never_unpickled(
+    small: pa.Table, tmp_path: Path
+) -> None:
+    marker = tmp_path / "code-ran"
+    save_model(trained(small), tmp_path)
+    (tmp_path / ESTIMATOR_FILE).rename(tmp_path / "estimator.joblib")
+    (tmp_path / "estimator.joblib").write_bytes(pickle.dumps(_WritesAMarker(marker)))
+    tamper(tmp_path, lambda m: m.update(format_version=1))
+    tamper(tmp_path, lambda m: m["estimator"].update(file="estimator.joblib"))
+
+    with pytest.raises(IncompatibleModelError) as caught:
+        load_model(tmp_path)
+
+    assert "saved in format 1, a pickle, which can run any code" in str(caught.value)
+    assert "retrain it with the training job" in str(caught.value)
+    assert not marker.exists()
+
+
+def test_the_estimator_of_a_trained_model_names_only_trusted_types(
+    small: pa.Table, tmp_path: Path
+) -> None:
+    save_model(trained(small), tmp_path)
+    with zipfile.ZipFile(tmp_path / ESTIMATOR_FILE) as archive:
+        schema = archive.read("schema.json").decode()
+
+    named = {f"{module}.{name}" for name, module in _class_and_module(schema)}
+    assert "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor" in named
+    assert named <= TRUSTED_TYPES
+
+
+def _class_and_module(schema: str) -> list[tuple[str, str]]:
+    found = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "__class__" in node:
+                found.append((node["__class__"], node["__module__"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(schema))
+    return found
+
+
+def test_an_estimator_file_that_cannot_be_read_is_a_read_error(
+    small: pa.Table, tmp_path: Path
+) -> None:
+    save_model(trained(small), tmp_path)
+    (tmp_path / ESTIMATOR_FILE).unlink()
+
+    with pytest.raises(ReadError) as caught:
+        load_model(tmp_path)
+
+    assert str(caught.value).startswith(f"cannot read {tmp_path / ESTIMATOR_FILE}: ")
+    assert caught.value.exit_code == ExitCode.NO_INPUT
 
 
 def test_missing_or_broken_metadata(tmp_path: Path) -> None:

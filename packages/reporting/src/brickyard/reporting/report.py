@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,13 +25,19 @@ class ReportPaths:
     json: Path
 
 
-def write_report(inputs: ReportInputs, out_dir: str | os.PathLike[str]) -> ReportPaths:
+def write_report(
+    inputs: ReportInputs,
+    out_dir: str | os.PathLike[str],
+    *,
+    also: Mapping[str, str] | None = None,
+) -> ReportPaths:
     """Write ``report.html`` and ``summary.json`` into ``out_dir`` (created if missing).
 
     Both documents are rendered in memory first, then replace their targets together
-    (``brickyard.core.atomic_files``, mode 0644). If rendering or writing fails, the previous
-    report and summary are left untouched and no temporary file is left behind; a failed
-    write raises ``brickyard.core.WriteError`` naming the file.
+    (``brickyard.core.atomic_files``, mode 0644), with the files of `also` (name in
+    ``out_dir`` -> text) that belong to the same report, such as a forecast. If rendering or
+    writing fails, the previous files are left untouched and no temporary file is left
+    behind; a failed write raises ``brickyard.core.WriteError`` naming the file.
     """
     directory = Path(out_dir)
     if directory.exists() and not directory.is_dir():
@@ -44,4 +51,6 @@ def write_report(inputs: ReportInputs, out_dir: str | os.PathLike[str]) -> Repor
     with atomic_files() as stage:
         stage(paths.html, html)
         stage(paths.json, summary)
+        for name, text in (also or {}).items():
+            stage(directory / name, text)
     return paths

@@ -72,6 +72,30 @@ def test_rerun_replaces_the_previous_report(
     assert sorted(_snapshot(previous)) == ["report.html", "summary.json"]
 
 
+def test_files_that_belong_to_the_report_are_replaced_with_it(
+    report_inputs: ReportInputs, previous: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (previous / "forecast.csv").write_text("old\n")
+    before = _snapshot(previous)
+    real_fsync = os.fsync
+    calls: list[int] = []
+
+    def fsync_failing_on_the_forecast(descriptor: int) -> None:
+        calls.append(descriptor)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync_failing_on_the_forecast)
+    with pytest.raises(WriteError, match=r"forecast\.csv: No space left"):
+        write_report(report_inputs, previous, also={"forecast.csv": "new\n"})
+    assert _snapshot(previous) == before
+
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    write_report(report_inputs, previous, also={"forecast.csv": "new\n"})
+    assert (previous / "forecast.csv").read_text() == "new\n"
+
+
 def test_rendering_failure_leaves_the_previous_report_untouched(
     report_inputs: ReportInputs, previous: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
