@@ -167,3 +167,24 @@ def test_map_batches_runs_python_in_spark_and_keeps_row_order(spark: SparkEngine
 def test_a_session_is_reused_and_runs_in_utc(spark: SparkEngine) -> None:
     assert SparkSession.getActiveSession() is spark.session
     assert spark.session.conf.get("spark.sql.session.timeZone") == "UTC"
+
+
+# Last in this module: the command stops the Spark session it ran on when it is done, and
+# that is the module's (a session is reused).
+def test_the_features_command_computes_on_spark_what_it_computes_on_duckdb(
+    spark: SparkEngine, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    from brickyard.features.cli import main
+
+    source = tmp_path / "weather.parquet"
+    pq.write_table(samples.weather(), source)
+    argv = ["compute", str(source), "--definition", str(JOB_FEATURES), "--entity", "station"]
+    on_duckdb, on_spark = tmp_path / "duckdb.parquet", tmp_path / "spark.parquet"
+    assert main([*argv, "--out", str(on_duckdb)]) == 0
+    assert (
+        main([*argv, "--out", str(on_spark), "--engine", "spark", "--spark-master", "local[2]"])
+        == 0
+    )
+    assert_same_features(pq.read_table(on_duckdb), pq.read_table(on_spark))
