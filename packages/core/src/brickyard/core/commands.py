@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import argparse
 import errno
-import os
 import json
 import logging
+import os
 import sys
 import time
 import traceback

@@ -9,7 +9,6 @@ import pytest
 
 from brickyard.core import (
     BrickyardError,
-    CommandError,
     CommandParser,
     ExitCode,
     ReadError,

@@ -179,7 +179,7 @@ def test_the_features_command_computes_on_spark_what_it_computes_on_duckdb(
     from brickyard.features.cli import main
 
     source = tmp_path / "weather.parquet"
-    pq.write_table(samples.weather(), source)
+    pq.write_table(samples.weather_in_tenths(), source)  # the job's set declares tenths
     argv = ["compute", str(source), "--definition", str(JOB_FEATURES), "--entity", "station"]
     on_duckdb, on_spark = tmp_path / "duckdb.parquet", tmp_path / "spark.parquet"
     assert main([*argv, "--out", str(on_duckdb)]) == 0
