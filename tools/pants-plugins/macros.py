@@ -9,7 +9,9 @@ _PROJECT_URL = "https://github.com/brickyard-data/brickyard"
 _REPOSITORIES = ("@brickyard-internal",)
 
 
-def brickyard_library(name, description, version, dependencies=(), **distribution_kwargs):
+def brickyard_library(
+    name, description, version, dependencies=(), command=None, **distribution_kwargs
+):
     """The standard targets of one library, called from packages/<name>/src/brickyard/<name>/BUILD.
 
     (Pants assigns source roots by BUILD-file directory, so the code's BUILD sits beside the
@@ -20,7 +22,11 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
     - a wheel + sdist whose metadata comes from here and from the library README, published
       to the private index by `./pants publish` (`./pants run tools/dev -- release publish`
       checks all, then publishes in dependency order). `version` here is the library's
-      single source of truth (`release --apply` bumps it).
+      single source of truth (`release --apply` bumps it);
+    - with `command` (the entry point of its command line, e.g. "brickyard.ingest.cli:main"):
+      that command as a single-file executable, `dist/<name>/<name>.pex` (target `:pex`),
+      built like the jobs' (venv mode, no tools, reproducible), and as the wheel's console
+      script `brickyard-<name>`.
     """
     resources(
         name="package_data",
@@ -63,8 +69,25 @@ def brickyard_library(name, description, version, dependencies=(), **distributio
         ),
         wheel=True,
         sdist=True,
-        **{"repositories": list(_REPOSITORIES), **distribution_kwargs},
+        **{
+            "repositories": list(_REPOSITORIES),
+            **(
+                {"entry_points": {"console_scripts": {f"{_NAMESPACE}-{name}": command}}}
+                if command
+                else {}
+            ),
+            **distribution_kwargs,
+        },
     )
+    if command:
+        pex_binary(
+            name="pex",
+            entry_point=command,
+            dependencies=[":src"],
+            execution_mode="venv",
+            include_tools=False,
+            output_path=f"{name}/{name}.pex",
+        )
 
 
 def brickyard_tests(conftest=True, **kwargs):

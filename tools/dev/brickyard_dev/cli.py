@@ -16,7 +16,18 @@ from types import ModuleType
 from typing import NoReturn
 
 from brickyard.core import BrickyardError, ExitCode
-from brickyard_dev import conda, graph, kernel, lab, new, promote, release, rename, schedules
+from brickyard_dev import (
+    conda,
+    graph,
+    kernel,
+    lab,
+    new,
+    promote,
+    release,
+    rename,
+    schedules,
+    why,
+)
 from brickyard_dev.workspace import PantsRunner, Workspace, find_root
 
 VERBS: dict[str, ModuleType] = {
@@ -29,6 +40,7 @@ VERBS: dict[str, ModuleType] = {
     "conda": conda,
     "kernel": kernel,
     "lab": lab,
+    "why": why,
 }
 
 

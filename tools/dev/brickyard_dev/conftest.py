@@ -12,7 +12,7 @@ LAYERS = ("core", "ingest", "features", "models", "reporting", "jobs")
 MACROS = """_NAMESPACE = "brickyard"
 
 
-def brickyard_library(name, description, version, dependencies=()):
+def brickyard_library(name, description, version, dependencies=(), command=None):
     pass
 """
 ROOT_BUILD = f"""# Layering of the lego libraries, lowest first.

@@ -2,8 +2,9 @@
 
 Creates packages/NAME with the shape every library has (README, CHANGELOG, one
 `<namespace>_library(...)` BUILD, an errors module deriving from the core error, a first
-module and its tests, py.typed) and inserts NAME into the layering in the root BUILD, on
-top unless --after/--before says where. A library may use the layers below its own.
+module, a command line (`cli.py`, built as dist/NAME/NAME.pex) and their tests, py.typed)
+and inserts NAME into the layering in the root BUILD, on top unless --after/--before says
+where. A library may use the layers below its own.
 `./pants test packages/NAME::` passes straight away. Checks everything before writing.
 """
 
@@ -24,6 +25,8 @@ HELP = "create a library of the house shape, tests passing, and add its layer"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 # The library every other one stands on: it holds the base error the new one derives from.
 CORE = "core"
+# The module of the library's command line (its PEX's entry point `main`).
+COMMAND_MODULE = "cli"
 # Black's default line length: `./pants update-build-files` formats BUILD files with Black.
 BUILD_LINE_LENGTH = 88
 
@@ -66,9 +69,11 @@ class NewLibrary:
             f"{src}/__init__.py": "__init__.py.tmpl",
             f"{src}/errors.py": "errors.py.tmpl",
             f"{src}/{self.module}.py": "module.py.tmpl",
+            f"{src}/{COMMAND_MODULE}.py": "cli.py.tmpl",
             f"{src}/py.typed": None,
             f"{tests}/BUILD": "tests_BUILD.tmpl",
             f"{tests}/test_{self.module}.py": "test_module.py.tmpl",
+            f"{tests}/test_{COMMAND_MODULE}.py": "test_cli.py.tmpl",
         }
 
 
@@ -103,8 +108,11 @@ def check_name(workspace: Workspace, name: str) -> None:
 def _check(library: NewLibrary) -> None:
     if not NAME_PATTERN.fullmatch(library.module) or keyword.iskeyword(library.module):
         raise DevError(f"invalid module name {library.module!r}: use a lowercase Python identifier")
-    if library.module == "errors":
-        raise DevError("the module cannot be called 'errors': the library has errors.py already")
+    if library.module in ("errors", COMMAND_MODULE):
+        raise DevError(
+            f"the module cannot be called {library.module!r}: the library has "
+            f"{library.module}.py already"
+        )
     for bad, what in (('"', "double quotes"), ("\n", "line breaks")):
         if bad in library.description:
             raise DevError(f"the description cannot contain {what}; it is one line in BUILD")
@@ -164,12 +172,26 @@ def render(workspace: Workspace, library: NewLibrary) -> dict[str, str]:
         "description": description,
         "description_sentence": description[0].lower() + description[1:],
     }
-    # Sorted as isort (ruff's I001) wants them, whatever the first module is called.
-    values["imports"] = "\n".join(
+    # Sorted as isort (ruff's I001) wants them, whatever the library and its first module
+    # are called.
+    errors = f"from {namespace}.{library.name}.errors import {values['error']}"
+    example = f"from {namespace}.{library.name}.{library.module} import scale_to_unit"
+    values["imports"] = "\n".join(sorted([errors, example]))
+    values["cli_imports"] = "\n".join(
         sorted(
             [
-                f"from {namespace}.{library.name}.errors import {values['error']}",
-                f"from {namespace}.{library.name}.{library.module} import scale_to_unit",
+                errors,
+                example,
+                f"from {namespace}.core import CommandParser, ExitCode, configure_logging, "
+                "exits_with, run_command",
+            ]
+        )
+    )
+    values["test_cli_imports"] = "\n".join(
+        sorted(
+            [
+                f"from {namespace}.core import ExitCode",
+                f"from {namespace}.{library.name}.{COMMAND_MODULE} import main",
             ]
         )
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from brickyard_dev.cli import main
-from brickyard_dev.kernel import EXPORT_DIR
+from brickyard_dev.kernel import EXPORT_DIR, exported_python
 from brickyard_dev.lab import lab_command
 
 
@@ -41,6 +41,10 @@ def test_kernel_exports_afresh_and_registers_the_exported_interpreter(root: Path
         "pants --no-pantsd export --resolve=python-default",
         "python -m ipykernel install --user --name brickyard --display-name Brickyard (workspace)",
     ]
+    # Editors name the environment without its Python version.
+    current = root / EXPORT_DIR / "current"
+    assert current.is_symlink() and current.resolve() == (root / EXPORT_DIR / "3.11.9").resolve()
+    assert exported_python(root) == current / "bin/python"
 
 
 def test_a_failed_export_is_reported(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

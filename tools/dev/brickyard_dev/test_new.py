@@ -20,9 +20,11 @@ EXPECTED = {
     "packages/alerts/src/brickyard/alerts/__init__.py",
     "packages/alerts/src/brickyard/alerts/errors.py",
     "packages/alerts/src/brickyard/alerts/thresholds.py",
+    "packages/alerts/src/brickyard/alerts/cli.py",
     "packages/alerts/src/brickyard/alerts/py.typed",
     "packages/alerts/tests/brickyard/alerts/BUILD",
     "packages/alerts/tests/brickyard/alerts/test_thresholds.py",
+    "packages/alerts/tests/brickyard/alerts/test_cli.py",
 }
 
 
@@ -48,6 +50,7 @@ def test_the_new_library_has_the_house_shape(repo: Path) -> None:
     build = (repo / "packages/alerts/src/brickyard/alerts/BUILD").read_text()
     assert build.startswith("# alerts: threshold alerts on forecast errors.\nbrickyard_library(\n")
     assert 'description="Threshold alerts on forecast errors."' in build
+    assert 'command="brickyard.alerts.cli:main",' in build
     tests_build = (repo / "packages/alerts/tests/brickyard/alerts/BUILD").read_text()
     assert tests_build.endswith("brickyard_tests()\n")
     assert "# brickyard-alerts" in (repo / "packages/alerts/README.md").read_text()
@@ -84,7 +87,8 @@ def test_the_new_library_tests_pass(repo: Path) -> None:
         text=True,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "3 passed" in completed.stdout
+    # The example module's three tests and its command's three.
+    assert "6 passed" in completed.stdout
 
 
 @pytest.mark.parametrize("module", ["core", "thresholds"])
@@ -131,6 +135,7 @@ def test_an_unknown_layer_writes_nothing(repo: Path, capsys: pytest.CaptureFixtu
     ("module", "description", "message"),
     [
         ("errors", "A.", "cannot be called 'errors'"),
+        ("cli", "A.", "cannot be called 'cli': the library has cli.py already"),
         ("Bad", "A.", "invalid module name 'Bad'"),
         ("core", 'Say "hi".', "cannot contain double quotes"),
         ("core", "  ", "the description is empty"),

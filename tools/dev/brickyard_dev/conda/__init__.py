@@ -1,4 +1,5 @@
-"""conda generate [--check] | conda check | conda render | conda import-records LOCKFILE ...
+"""conda generate [--check] | conda check | conda render | conda develop [--prefix PREFIX]
+| conda import-records LOCKFILE ...
 
 The notebook/dev conda environment, kept equal to the Pants resolve:
 shared-config/conda/environment.yml (the spec) is generated from
@@ -12,6 +13,9 @@ generate --check, check
                 write nothing; the drift check (exit 1 naming each drifted package and
                 both versions); it also runs in `./pants test ::`
 render          explicit per-platform lockfiles from conda-lock.yml into dist/conda/
+develop         make a conda environment (from `conda-lock install`) import the workspace
+                libraries live (a .pth file listing packages/*/src) and register it as the
+                Jupyter kernel "Brickyard (conda: NAME)"
 import-records  copy the conda-forge records of Python and pip from a public conda-lock.yml
 """
 
@@ -24,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from brickyard.core import write_file
+from brickyard_dev.conda.develop import KERNEL_NAME, develop
 from brickyard_dev.conda.drift import lock_problems, spec_problems
 from brickyard_dev.conda.lock import conda_lock, lock
 from brickyard_dev.conda.pants_lock import PLATFORMS, read_pants_lock
@@ -49,6 +54,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     commands.add_parser(
         "render", help=f"explicit lockfiles per platform from {LOCKFILE} into {RENDERED}/"
     )
+    develop_command = commands.add_parser(
+        "develop", help="make a conda environment import the workspace libraries live"
+    )
+    develop_command.add_argument(
+        "--prefix",
+        type=Path,
+        default=os.environ.get("CONDA_PREFIX") or None,
+        help="the environment (default: $CONDA_PREFIX, the activated one)",
+    )
+    develop_command.add_argument(
+        "--kernel-name", default=KERNEL_NAME, help=f"kernel name (default: {KERNEL_NAME})"
+    )
     records = commands.add_parser(
         "import-records", help=f"write {RECORDS} from a public conda-lock.yml"
     )
@@ -67,6 +84,12 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
         return 0
     if args.command == "render":
         return _render(root)
+    if args.command == "develop":
+        if args.prefix is None:
+            raise DevError("no environment: activate it, or pass --prefix PREFIX")
+        pth = develop(workspace, args.prefix.resolve(), args.kernel_name)
+        print(f"wrote {pth}: {args.prefix} imports the workspace libraries from packages/*/src")
+        return 0
     spec = build_spec(read_pants_lock(root / PANTS_LOCK), read_records(root / RECORDS), PANTS_LOCK)
     for warning in spec.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -79,7 +102,13 @@ def _problems(root: Path, spec: EnvironmentSpec) -> list[str]:
     spec_path = root / SPEC
     committed = spec_path.read_text() if spec_path.exists() else ""
     return spec_problems(committed, spec, SPEC, PANTS_LOCK) + lock_problems(
-        root / LOCKFILE, spec_path, spec, read_pants_lock(root / PANTS_LOCK), PANTS_LOCK
+        root / LOCKFILE,
+        spec_path,
+        spec,
+        read_pants_lock(root / PANTS_LOCK),
+        PANTS_LOCK,
+        read_records(root / RECORDS),
+        RECORDS,
     )
 
 
@@ -88,11 +117,11 @@ def _report(problems: list[str]) -> int:
         print(problem)
     if problems:
         print(
-            f"{len(problems)} difference(s) between {LOCKFILE}, {SPEC} and {PANTS_LOCK}; "
-            f"regenerate with: {GENERATE_COMMAND}"
+            f"{len(problems)} difference(s) between {LOCKFILE}, {SPEC}, {PANTS_LOCK}"
+            f" and {RECORDS}; regenerate with: {GENERATE_COMMAND}"
         )
         return 1
-    print(f"{LOCKFILE} and {SPEC} match {PANTS_LOCK}")
+    print(f"{LOCKFILE} and {SPEC} match {PANTS_LOCK} and {RECORDS}")
     return 0
 
 

@@ -5,7 +5,9 @@
   the one conda-lock computes from the spec (so conda-lock itself would not re-lock);
 - every pip entry is a project the Pants lockfile pins, at its version, with the URL and
   sha256 of one of its artifacts; and no project the Pants lockfile installs is missing;
-- every conda entry is a conda-forge URL with md5 and sha256, Python at the spec's version.
+- every conda entry is a conda-forge URL with md5 and sha256, Python at the spec's version,
+  and is one of the recorded conda-forge records (shared-config/conda/conda-forge-records.yml)
+  to the byte: version, URL, build, md5 and sha256.
 
 A mismatch names the package and both versions.
 """
@@ -18,13 +20,13 @@ from pathlib import Path
 
 from conda_lock.content_hash import compute_content_hashes
 from conda_lock.lockfile import parse_conda_lock_file
-from conda_lock.lockfile.v2prelim.models import Lockfile
+from conda_lock.lockfile.v2prelim.models import LockedDependency, Lockfile
 from conda_lock.src_parser import make_lock_spec
 from conda_lock.virtual_package import default_virtual_package_repodata
 from packaging.utils import canonicalize_name
 
 from brickyard_dev.conda.pants_lock import PantsLock
-from brickyard_dev.conda.records import CONDA_FORGE
+from brickyard_dev.conda.records import CONDA_FORGE, Record, Records
 from brickyard_dev.conda.spec import EnvironmentSpec
 
 _PIN = re.compile(r"^\s+- ([A-Za-z0-9._-]+)==(.+)$", re.MULTILINE)
@@ -67,8 +69,41 @@ def content_hash_problems(
     ]
 
 
+def _build(url: str, name: str, version: str) -> str:
+    """The build string in a conda package file name: `<name>-<version>-<build>.conda`."""
+    stem = url.rsplit("/", 1)[-1].removesuffix(".conda").removesuffix(".tar.bz2")
+    return stem.removeprefix(f"{name}-{version}-")
+
+
+def record_problems(
+    entry: LockedDependency, record: Record | None, lock_name: str, records_name: str
+) -> list[str]:
+    """A conda entry against the conda-forge record of its name and platform."""
+    where = f"{entry.name} ({entry.platform})"
+    if record is None:
+        return [f"{where}: {lock_name} has {entry.url}, which is not in {records_name}"]
+    fields = {
+        "version": (entry.version, record.version),
+        "url": (entry.url, record.url),
+        "build": (entry.build or _build(entry.url, entry.name, entry.version), record.build),
+        "md5": (entry.hash.md5, record.md5),
+        "sha256": (entry.hash.sha256, record.sha256),
+    }
+    return [
+        f"{where}: {lock_name} has {field} {ours}, the conda-forge record in {records_name} has {theirs}"
+        for field, (ours, theirs) in fields.items()
+        if ours != theirs
+    ]
+
+
 def lock_problems(
-    lockfile: Path, spec_path: Path, spec: EnvironmentSpec, pants_lock: PantsLock, pants_name: str
+    lockfile: Path,
+    spec_path: Path,
+    spec: EnvironmentSpec,
+    pants_lock: PantsLock,
+    pants_name: str,
+    records: Records,
+    records_name: str,
 ) -> list[str]:
     try:
         lock = parse_conda_lock_file(lockfile)
@@ -126,4 +161,8 @@ def lock_problems(
                 problems.append(
                     f"python ({platform}): {lockfile.name} has {entry.version}, the spec {spec.python_version}"
                 )
+            recorded = {r.name: r for r in records.by_platform.get(platform, ())}
+            problems += record_problems(
+                entry, recorded.get(entry.name), lockfile.name, records_name
+            )
     return problems

@@ -82,3 +82,48 @@ def test_the_clis_own_tool_requirements_stay_out_of_the_environment(repo_root: P
     # Nor what only they need: the Kubernetes client's own dependency.
     assert "durationpy" not in pinned
     assert "durationpy" in read_pants_lock(repo_root / PANTS_LOCK).projects
+
+
+def _python_entry(lock_text: str, platform: str) -> re.Match[str]:
+    entry = re.search(
+        rf"- name: python\n  version: \S+\n  manager: conda\n  platform: {platform}\n"
+        r"(?:.*\n)*?  url: (?P<url>\S+)\n  hash:\n    md5: (?P<md5>\w+)\n",
+        lock_text,
+    )
+    assert entry is not None
+    return entry
+
+
+def test_a_conda_entry_with_an_invented_md5_is_named_against_its_record(
+    scratch_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = scratch_root / LOCKFILE
+    text = lock.read_text()
+    recorded_md5 = _python_entry(text, "linux-64")["md5"]
+    invented = "0123456789abcdef" * 2
+    lock.write_text(text.replace(recorded_md5, invented, 1))
+
+    assert main(["--root", str(scratch_root), "conda", "check"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"python (linux-64): {LOCKFILE} has md5 {invented}, "
+        f"the conda-forge record in {RECORDS} has {recorded_md5}"
+    ) in out
+    assert "python (osx-arm64)" not in out
+
+
+def test_a_conda_entry_with_an_invented_build_string_is_named_against_its_record(
+    scratch_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = scratch_root / LOCKFILE
+    text = lock.read_text()
+    url = _python_entry(text, "osx-arm64")["url"]
+    build = url.rsplit("/", 1)[-1].removeprefix("python-3.11.9-").removesuffix(".conda")
+    lock.write_text(text.replace(url, url.replace(build, "h0invented_0_cpython"), 1))
+
+    assert main(["--root", str(scratch_root), "conda", "check"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"python (osx-arm64): {LOCKFILE} has build h0invented_0_cpython, "
+        f"the conda-forge record in {RECORDS} has {build}"
+    ) in out

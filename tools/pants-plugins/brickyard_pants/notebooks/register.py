@@ -4,7 +4,7 @@ notebooks free of outputs (`./pants fmt` strips them, `./pants lint` fails on th
 
 from __future__ import annotations
 
-from brickyard_pants.notebooks import dependency_inference, strip_outputs, test_runner
+from brickyard_pants.notebooks import dependency_inference, notebook_tests, strip_outputs
 from brickyard_pants.notebooks.target_types import NotebooksGeneratorTarget, NotebookTarget
 
 
@@ -13,4 +13,4 @@ def target_types():
 
 
 def rules():
-    return [*dependency_inference.rules(), *test_runner.rules(), *strip_outputs.rules()]
+    return [*dependency_inference.rules(), *notebook_tests.rules(), *strip_outputs.rules()]

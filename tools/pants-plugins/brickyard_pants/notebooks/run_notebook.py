@@ -7,6 +7,7 @@ environment (its resolve's requirements), never imported by Pants.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -57,30 +58,48 @@ def _junit(path: Path, notebook: str, seconds: float, failure: str | None) -> No
     ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
 
+class NotebookTimeoutError(Exception):
+    """The whole notebook took longer than its timeout."""
+
+
 def execute(notebook_path: str, timeout: int | None) -> str | None:
-    """Runs the notebook; returns None on success or the failure message."""
+    """Runs the notebook, all of it within `timeout` seconds (kernel start included);
+    returns None on success or the failure message."""
     notebook = nbformat.read(notebook_path, as_version=4)
     current: dict[str, Any] = {}
+    deadline = None if timeout is None else time.monotonic() + timeout
 
     def on_cell_execute(cell: Any, cell_index: int) -> None:
         current["index"] = cell_index
 
+    def time_left(cell: Any) -> int:
+        """What is left of the notebook's time becomes the running cell's timeout."""
+        assert deadline is not None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise NotebookTimeoutError(
+                f"the notebook's timeout of {timeout} s ran out before this cell started"
+            )
+        return math.ceil(left)  # nbclient reads 0 as "no timeout"; this is at least 1
+
     client = NotebookClient(
         notebook,
-        timeout=timeout,
+        timeout_func=time_left if deadline is not None else None,
         kernel_name="python3",
         resources={"metadata": {"path": str(Path(notebook_path).parent)}},
         on_cell_execute=on_cell_execute,
     )
     try:
         client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+    except (CellExecutionError, CellTimeoutError, DeadKernelError, NotebookTimeoutError) as e:
         index = current.get("index", 0)
         code_number = sum(1 for cell in notebook.cells[: index + 1] if cell.cell_type == "code")
         first_line = next(
             (line for line in notebook.cells[index].source.splitlines() if line.strip()), ""
         )
         detail = _ANSI_ESCAPE.sub("", str(e)).strip()
+        if isinstance(e, CellTimeoutError):
+            detail = f"the notebook's timeout of {timeout} s (the whole notebook) ran out\n{detail}"
         return (
             f"{notebook_path}: cell {index + 1} (code cell {code_number}, starting"
             f" {first_line!r}) failed: {type(e).__name__}\n{detail}"
@@ -93,7 +112,9 @@ def main() -> int:
     parser.add_argument("notebook")
     parser.add_argument("--junit-xml", type=Path, required=True)
     parser.add_argument("--source-root", action="append", default=[])
-    parser.add_argument("--timeout", type=int, default=None, help="seconds per cell")
+    parser.add_argument(
+        "--timeout", type=int, default=None, help="seconds the whole notebook may take"
+    )
     args = parser.parse_args()
 
     sandbox = Path.cwd()

@@ -53,6 +53,14 @@ def test_a_failing_cell_is_named_with_its_error(tmp_path: Path) -> None:
     assert "\x1b[" not in failure  # no terminal colour codes in reports
 
 
+def test_the_timeout_bounds_the_whole_notebook_not_each_cell(tmp_path: Path) -> None:
+    # Each cell alone is well within the timeout; all of them together are not.
+    path = write(tmp_path / "slow.ipynb", *["import time\ntime.sleep(1.5)"] * 4)
+    failure = run_notebook.execute(path, timeout=4)
+    assert failure is not None
+    assert "the notebook's timeout of 4 s" in failure
+
+
 def test_junit_report_counts_one_case_per_notebook(tmp_path: Path) -> None:
     report = tmp_path / "report.xml"
     run_notebook._junit(report, "notebooks/x.ipynb", 1.5, "x.ipynb: cell 2 failed\ndetail")

@@ -5,6 +5,8 @@
     │                                    a device error): exit 66, or 74 for a device error
     ├── WriteError                       an output could not be written (core.atomic):
     │                                    exit 73 (cannot create it here) or 74 (disk full, I/O)
+    ├── CommandError                     a library's command cannot do what it was asked;
+    │                                    carries the exit code it ends with
     ├── IngestError, FeaturesError,      each library's own base, raised by that library
     │   ModelError, ReportError
     └── JobError                         a job failed; carries the exit code it returns
@@ -28,7 +30,7 @@ from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 
-__all__ = ["BrickyardError", "ExitCode", "ReadError", "WriteError", "reading"]
+__all__ = ["BrickyardError", "CommandError", "ExitCode", "ReadError", "WriteError", "reading"]
 
 
 class ExitCode(IntEnum):
@@ -143,3 +145,13 @@ def reading(path: str | os.PathLike[str]) -> Iterator[None]:
         yield
     except OSError as error:
         raise ReadError(Path(path), error) from error
+
+
+class CommandError(BrickyardError):
+    """A command cannot do what it was asked, for a reason its user can fix: an input is
+    missing, a definition invalid, rows failed their contract. The command that raises it
+    says what each failure means for its user by the `exit_code` it gives."""
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

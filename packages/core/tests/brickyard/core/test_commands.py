@@ -3,10 +3,21 @@ from __future__ import annotations
 import errno
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
-from brickyard.core import BrickyardError, CommandParser, ExitCode, configure_logging, run_command
+from brickyard.core import (
+    BrickyardError,
+    CommandParser,
+    ExitCode,
+    ReadError,
+    configure_logging,
+    exits_with,
+    progress,
+    require_input,
+    run_command,
+)
 
 log = logging.getLogger("brickyard.test")
 
@@ -78,3 +89,89 @@ def test_a_bug_exits_1_with_its_traceback(capsys: pytest.CaptureFixture[str]) ->
     err = capsys.readouterr().err
     assert "train failed with an unexpected error (a bug: please report it)" in err
     assert "KeyError: 'oops'" in err
+
+
+def _ingest_parser() -> CommandParser:
+    parser = CommandParser(prog="ingest")
+    check = parser.add_commands().add_parser("check")
+    check.add_argument("source")
+    return parser
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--log-format", "json", "check", "a.csv"],
+        ["check", "a.csv", "--log-format", "json"],
+    ],
+)
+def test_a_sub_command_takes_the_log_format_before_or_after_its_name(argv: list[str]) -> None:
+    args = _ingest_parser().parse_args(argv)
+    assert (args.command, args.source, args.log_format) == ("check", "a.csv", "json")
+
+
+def test_without_a_log_format_the_command_line_leaves_it_to_the_command() -> None:
+    assert _ingest_parser().parse_args(["check", "a.csv"]).log_format is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["check"], "ingest check: error: the following arguments are required: source"),
+        (["load", "a.csv"], "argument COMMAND: invalid choice: 'load'"),
+    ],
+)
+def test_a_sub_command_usage_error_exits_64(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _ingest_parser().parse_args(argv)
+    assert exited.value.code == ExitCode.USAGE
+    assert message in capsys.readouterr().err
+
+
+def test_exits_with_gives_a_library_error_the_exit_code_the_command_chose(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    class ContractProblem(BrickyardError):
+        pass
+
+    def work() -> None:
+        with exits_with(ExitCode.CONFIG, ContractProblem):
+            raise ContractProblem("contract.toml: columns[2].type: unknown type 'text'")
+
+    configure_logging("text")
+    assert run_command("ingest check", work, log) == ExitCode.CONFIG
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.endswith(
+        "ERROR ingest check failed: contract.toml: columns[2].type: unknown type 'text'"
+    )
+
+
+def test_exits_with_lets_other_errors_keep_their_own_code() -> None:
+    with pytest.raises(_StaleInput), exits_with(ExitCode.DATA, ValueError):
+        raise _StaleInput("later")
+
+
+def test_a_missing_input_exits_66_naming_it(tmp_path: Path) -> None:
+    assert require_input(tmp_path, "the input") == tmp_path
+    with pytest.raises(ReadError) as error:
+        require_input(tmp_path / "extract.csv", "the source")
+    assert error.value.exit_code == ExitCode.NO_INPUT
+    assert str(error.value) == (
+        f"cannot read {tmp_path}/extract.csv: No such file or directory; "
+        "check the path of the source"
+    )
+
+
+def test_progress_logs_the_start_and_the_seconds_of_long_work(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("json")
+    with progress(log, "scoring big.parquet", model="temp_max"):
+        pass
+    start, done = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+    assert (start["message"], start["model"]) == ("scoring big.parquet ...", "temp_max")
+    assert done["message"].startswith("scoring big.parquet done in ")
+    assert (done["model"], done["seconds"] >= 0) == ("temp_max", True)

@@ -27,9 +27,18 @@ from brickyard.features.definitions import (
 )
 from brickyard.features.engines import DuckDBEngine, FeatureEngine, nullable
 from brickyard.features.errors import FeatureComputationError
-from brickyard.features.expressions import ANGLE_PARTS, DUPLICATE, feature_expression
+from brickyard.features.expressions import (
+    ANGLE_PARTS,
+    DUPLICATE,
+    feature_expression,
+    fixed_point_columns,
+    fixed_point_reach,
+)
 
 _CODE = f"{RESERVED_PREFIX}entity_code"
+
+# Doubles hold every integer below this exactly, so sums of scaled values below it are exact.
+_EXACT_INTEGERS = 2**53
 
 DEFAULT_BATCH_ROWS = 1_000_000
 
@@ -47,7 +56,8 @@ def build_feature_query(
     `engine` (DuckDB by default). The query partitions by the entity column itself, returns
     rows ordered by entity and time, and adds a boolean helper column flagging duplicate
     (entity, day) rows. Its sin/cos calendar parts use the engine's own maths library, which
-    may differ from `compute_features` in the last bit (see `expressions.ANGLE_PARTS`).
+    may differ from `compute_features` in the last bit (see `expressions.ANGLE_PARTS`). It
+    trusts the feature set's `decimals`, which only `compute_features` checks against the data.
     """
     engine = engine or DuckDBEngine()
     expression = feature_expression(
@@ -76,7 +86,9 @@ def compute_features(
     order, sorted by entity and time. Lags keep their column's type; rolling and expanding
     aggregates are float64 (NULL when their window holds no value, std also with one);
     calendar parts are small integers (ISO day of week, 1 = Monday; is_weekend 0/1) or float64
-    (sin/cos).
+    (sin/cos). Sums and means of a column in the feature set's `decimals` are the correctly
+    rounded results for the values as written; a value with more decimals than declared
+    raises `FeatureComputationError`.
 
     `engine` is where it runs: DuckDB in this process by default (`connection`, if given,
     is the DuckDB connection to use, e.g. to set threads or a memory limit), or a
@@ -279,7 +291,39 @@ def _checked_input(table: pa.Table, feature_set: FeatureSet) -> pa.Table:
                 f"feature '{feature.name}' aggregates column '{feature.column}' of type "
                 f"{column_type}; {feature.agg} needs an integer or floating point column"
             )
+    for column, places in fixed_point_columns(feature_set).items():
+        reach = fixed_point_reach(feature_set, column, table.num_rows)
+        _check_decimals(table[column].cast(pa.float64()), column, places, reach)
     return table
+
+
+def _check_decimals(values: pa.ChunkedArray, column: str, places: int, reach: int) -> None:
+    """Every value of `column` has at most `places` decimals, and its sums stay exact.
+
+    The fixed-point sums (`expressions.to_fixed_point`) rely on both: a sum adds up to
+    `reach` times the largest scaled value, and must stay below 2**53.
+    """
+    scale = 10.0**places
+    largest = 0.0
+    offset = 0
+    for chunk in values.chunks:
+        scaled = pc.round(pc.multiply(chunk, scale))
+        written = pc.equal(pc.divide(scaled, scale), chunk)
+        if not pc.all(written, min_count=0).as_py():
+            row = offset + pc.index(written, False).as_py()
+            raise FeatureComputationError(
+                f"column '{column}' has the value {values[row].as_py()!r} at row {row}, which "
+                f"is not written with at most {places} decimal place(s) as the feature set's "
+                f"decimals declare; fix the data, or the declaration decimals.{column}"
+            )
+        largest = max(largest, pc.max(pc.abs(scaled)).as_py() or 0.0)
+        offset += len(chunk)
+    if (largest + 1) * reach >= _EXACT_INTEGERS:
+        raise FeatureComputationError(
+            f"column '{column}' holds values up to {largest / scale!r}, too large for exact "
+            f"sums at {places} decimal place(s) (they could pass 2**53 and lose digits); "
+            f"remove decimals.{column} from the feature set (its sums will be added in order)"
+        )
 
 
 def _reject_nulls(table: pa.Table, column: str, role: str) -> None:

@@ -12,6 +12,9 @@ TOML layout (one `[[features]]` table per feature)::
     target = "temp_max"
     entity_column = "station"       # optional
 
+    [decimals]                      # optional: columns written with at most this many
+    temp_max = 1                    # decimal places (12.3); their sums and means are exact
+
     [[features]]
     kind = "lag"                    # value exactly `days` calendar days earlier
     column = "temp_max"
@@ -54,6 +57,11 @@ CalendarPart = Literal[
 RESERVED_PREFIX = "__brickyard_"
 
 ColumnName = Annotated[str, Field(min_length=1)]
+
+# Decimal places a `decimals` entry may declare: enough for values written to the
+# millionth, while sums of such values stay exact in doubles over long histories.
+MAX_DECIMALS = 6
+DecimalPlaces = Annotated[int, Field(ge=0, le=MAX_DECIMALS)]
 
 
 class _Definition(BaseModel):
@@ -122,6 +130,9 @@ class FeatureSet(_Definition):
     entity_column: ColumnName | None = None
     target: ColumnName
     features: tuple[Feature, ...] = Field(min_length=1)
+    # Column -> the most decimal places its values are written with. Sums and means of such
+    # a column are computed exactly, on integers, so every engine returns the same bits.
+    decimals: dict[ColumnName, DecimalPlaces] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check_names(self) -> FeatureSet:
@@ -143,6 +154,12 @@ class FeatureSet(_Definition):
                 problems.append(
                     f"feature #{index} produces column '{feature.name}', which is also a "
                     "time, entity or target column; rename that column"
+                )
+        for column in self.decimals:
+            if column not in self.source_columns:
+                problems.append(
+                    f"decimals names column '{column}', which no feature reads; remove it or "
+                    "fix its spelling"
                 )
         for column in [*key_columns, *self.source_columns]:
             if column.startswith(RESERVED_PREFIX):

@@ -12,9 +12,11 @@ every distinct window function call, evaluated once under one window (partition 
 order by day) so the engine sorts the rows once; and the features, combined from those calls.
 Lags and short windows read the few earlier rows they can reach one row offset at a time;
 longer windows use calendar-day frames. Where engines could round differently (the order in
-which a frame is added up, the maths library behind sin/cos), the expression fixes the
-order or leaves the last step to Arrow, so DuckDB and Spark return the same bits; only
-expanding aggregates and std frames keep each engine's own order.
+which a frame is added up, the maths library behind sin/cos), the expression takes rounding
+out of the sum or leaves the last step to Arrow, so DuckDB and Spark return the same bits:
+sums and means of a column with declared decimals add its values scaled to integers, which
+is exact in any order, and divide once; those of other columns add in one fixed order.
+Only std frames and the other expanding aggregates keep each engine's own order.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from brickyard.features.definitions import (
 
 DAY = f"{RESERVED_PREFIX}day"
 DUPLICATE = f"{RESERVED_PREFIX}duplicate"
+
+# Aggregates computed exactly on a column's scaled values when its decimals are declared.
+FIXED_POINT_AGGREGATES = ("sum", "mean")
 
 # With one row per day, the row dated t - k is at most k rows back, so lags and short
 # rolling windows can read the k earlier rows one LAG at a time; LAGs share the window's sort
@@ -61,8 +66,12 @@ def feature_expression(
     time = feature_set.time_column
     keys = [c for c in (partition_column, time) if c]
     inputs = list(dict.fromkeys([*keys, feature_set.target, *feature_set.source_columns]))
-    dated = source.select(*inputs, **{DAY: source[time].epoch_days()})
-    calls = _WindowCalls(dated, partition_column)
+    scaled = {
+        fixed_point_column(column): to_fixed_point(source[column], places)
+        for column, places in fixed_point_columns(feature_set).items()
+    }
+    dated = source.select(*inputs, **{DAY: source[time].epoch_days()}, **scaled)
+    calls = _WindowCalls(dated, partition_column, fixed_point_columns(feature_set))
 
     def outputs() -> dict[str, ir.Value]:
         columns = {f.name: _feature(f, time, calls) for f in feature_set.features}
@@ -74,6 +83,52 @@ def feature_expression(
     return calls.table.select(*keys, feature_set.target, **outputs())
 
 
+def fixed_point_columns(feature_set: FeatureSet) -> dict[str, int]:
+    """Columns with declared decimals that some sum or mean reads -> their decimal places."""
+    summed = {
+        feature.column
+        for feature in feature_set.features
+        if isinstance(feature, RollingFeature | ExpandingFeature)
+        and feature.agg in FIXED_POINT_AGGREGATES
+    }
+    return {c: places for c, places in feature_set.decimals.items() if c in summed}
+
+
+def fixed_point_reach(feature_set: FeatureSet, column: str, rows: int) -> int:
+    """How many times the largest scaled value of `column` one of the query's sums can add
+    up, in a table of `rows` rows: those sums are exact while (largest + 1) * reach < 2**53."""
+    reach = 1
+    for feature in feature_set.features:
+        if not (
+            isinstance(feature, RollingFeature | ExpandingFeature)
+            and feature.column == column
+            and feature.agg in FIXED_POINT_AGGREGATES
+        ):
+            continue
+        if isinstance(feature, ExpandingFeature):
+            reach = max(reach, rows)
+        elif feature.agg == "mean" and feature.window_days > ROLLING_BY_OFFSETS_MAX_DAYS:
+            reach = max(reach, feature.window_days * counting_unit(feature.window_days))
+        else:
+            reach = max(reach, feature.window_days)
+    return reach
+
+
+def fixed_point_column(column: str) -> str:
+    return f"{RESERVED_PREFIX}scaled_{column}"
+
+
+def to_fixed_point(value: ir.NumericValue, places: int) -> ir.FloatingValue:
+    """`value` times 10**places, which is an integer when `value` has at most `places`
+    decimals, rounded to that integer and held as a double.
+
+    The multiplication may land a hair off the integer (1.1 * 10 is not exactly 11 in
+    binary), so the result is rounded; going through BIGINT also turns -0.0 into 0.
+    `compute_features` checks the declaration first, so no value lies near a tie.
+    """
+    return (value.cast("float64") * 10**places).round().cast("float64")
+
+
 class _WindowCalls:
     """The window function calls of one query, each evaluated once however often it is used.
 
@@ -82,8 +137,11 @@ class _WindowCalls:
     them by name.
     """
 
-    def __init__(self, dated: ir.Table, partition_column: str | None) -> None:
+    def __init__(
+        self, dated: ir.Table, partition_column: str | None, decimals: dict[str, int]
+    ) -> None:
         self.table = dated
+        self.decimals = decimals
         self._dated = dated
         self._partition = [dated[partition_column]] if partition_column else []
         self._names: dict[str, str] = {}
@@ -92,6 +150,9 @@ class _WindowCalls:
 
     def column(self, name: str) -> ir.Value:
         return self.table[name]
+
+    def in_fixed_point(self, column: str) -> bool:
+        return column in self.decimals
 
     def window(self, **frame: tuple[int | None, int]) -> ibis.expr.builders.LegacyWindowBuilder:
         return ibis.window(group_by=self._partition, order_by=self._dated[DAY], **frame)
@@ -120,7 +181,9 @@ def _feature(feature: Feature, time: str, calls: _WindowCalls) -> ir.Value:
         if feature.agg != "std" and feature.window_days <= ROLLING_BY_OFFSETS_MAX_DAYS:
             return _rolling_by_offsets(feature, calls)
         days = feature.window_days
-        if feature.agg in ("sum", "mean"):
+        if feature.agg in FIXED_POINT_AGGREGATES:
+            if calls.in_fixed_point(feature.column):
+                return _fixed_point_frame(feature, calls, range=(-days, -1))
             return _rolling_in_order(feature, calls)
         return calls.call(
             f"rolling:{feature.column}:{feature.agg}:{days}",
@@ -129,6 +192,8 @@ def _feature(feature: Feature, time: str, calls: _WindowCalls) -> ir.Value:
             ),
         ).cast("float64")
     if isinstance(feature, ExpandingFeature):
+        if feature.agg in FIXED_POINT_AGGREGATES and calls.in_fixed_point(feature.column):
+            return _fixed_point_frame(feature, calls, rows=(None, -1))
         return calls.call(
             f"expanding:{feature.column}:{feature.agg}",
             lambda t: _aggregate(t[feature.column], feature.agg).over(
@@ -169,11 +234,10 @@ def _rolling_by_offsets(feature: RollingFeature, calls: _WindowCalls) -> ir.Valu
     """
     day = calls.column(DAY)
     days = feature.window_days
+    fixed_point = feature.agg in FIXED_POINT_AGGREGATES and calls.in_fixed_point(feature.column)
+    column = fixed_point_column(feature.column) if fixed_point else feature.column
     pairs = [
-        (
-            calls.earlier(DAY, offset) >= day - days,
-            calls.earlier(feature.column, offset).cast("float64"),
-        )
+        (calls.earlier(DAY, offset) >= day - days, calls.earlier(column, offset).cast("float64"))
         for offset in range(1, days + 1)
     ]
     if feature.agg in ("min", "max"):
@@ -186,9 +250,57 @@ def _rolling_by_offsets(feature: RollingFeature, calls: _WindowCalls) -> ir.Valu
         ibis.cases((c, value), else_=0.0) for c, (_, value) in zip(counted, pairs, strict=True)
     ]
     total = sum(parts[1:], parts[0])
+    if fixed_point:
+        scale = 10 ** calls.decimals[feature.column]
+        if feature.agg == "sum":
+            return ibis.cases((count > 0, total / scale))
+        return _exact_mean(total, count, scale)
     if feature.agg == "sum":
         return ibis.cases((count > 0, total))
     return total / count.nullif(0)
+
+
+def _fixed_point_frame(
+    feature: RollingFeature | ExpandingFeature,
+    calls: _WindowCalls,
+    **frame: tuple[int | None, int],
+) -> ir.Value:
+    """A sum or mean over a frame, from the engine's own frame SUM of the scaled column.
+
+    The scaled values are integers, which doubles add exactly in any order, so the engines'
+    fast frame aggregates give every engine the same bits. A rolling mean also needs the
+    count; rather than a second frame aggregate, each value n enters the SUM as
+    n * unit + 1 (`counting_unit`), so the one total holds both: sum * unit + count.
+    """
+    column = fixed_point_column(feature.column)
+    key = f"{column}:{sorted(frame.items())}"
+    scale = 10 ** calls.decimals[feature.column]
+    if isinstance(feature, RollingFeature) and feature.agg == "mean":
+        unit = counting_unit(feature.window_days)
+        both = calls.call(
+            f"counted:{key}:{unit}",
+            lambda t: (t[column] * unit + 1).sum().over(calls.window(**frame)),
+        )
+        # Integers below 2**53 in doubles: the floor, products and differences are exact.
+        count = both - (both / unit).floor() * unit
+        return _exact_mean((both - count) / unit, count, scale)
+    total = calls.call(f"sum:{key}", lambda t: t[column].sum().over(calls.window(**frame)))
+    if feature.agg == "sum":
+        return total / scale
+    # An expanding window may hold more values than any unit leaves room for: count apart.
+    count = calls.call(f"count:{key}", lambda t: t[column].count().over(calls.window(**frame)))
+    return _exact_mean(total, count, scale)
+
+
+def counting_unit(window_days: int) -> int:
+    """The power of two above the most values a `window_days` window holds (one a day)."""
+    return 1 << window_days.bit_length()
+
+
+def _exact_mean(total: ir.FloatingValue, count: ir.NumericValue, scale: int) -> ir.FloatingValue:
+    """total / count in the column's own units: one division of exact integers, which is
+    correctly rounded IEEE arithmetic on every engine (NULL for an empty window)."""
+    return total / (count * scale).nullif(0).cast("float64")
 
 
 def _rolling_in_order(feature: RollingFeature, calls: _WindowCalls) -> ir.Value:

@@ -36,10 +36,20 @@ def series_table(
 
 
 def single(
-    features: list[dict[str, Any]], *, target: str = "temp_max", entity: str | None = None
+    features: list[dict[str, Any]],
+    *,
+    target: str = "temp_max",
+    entity: str | None = None,
+    decimals: dict[str, int] | None = None,
 ) -> FeatureSet:
     return feature_set_from_dict(
-        {"time_column": "date", "target": target, "entity_column": entity, "features": features}
+        {
+            "time_column": "date",
+            "target": target,
+            "entity_column": entity,
+            "features": features,
+            "decimals": decimals or {},
+        }
     )
 
 
@@ -68,12 +78,20 @@ def test_lag_is_the_value_exactly_k_days_earlier() -> None:
     assert column(out, "temp_max_lag_20") == [None] * 6 + [20.0, 30.0]
 
 
-def test_rolling_windows_cover_calendar_days_before_the_row() -> None:
+# Sums and means of a column with declared decimals take another road (fixed point): the
+# window semantics must be the same on both.
+IN_TENTHS = pytest.mark.parametrize("decimals", [{}, {"temp_max": 1}], ids=["float", "tenths"])
+
+
+@IN_TENTHS
+def test_rolling_windows_cover_calendar_days_before_the_row(decimals: dict[str, int]) -> None:
     feature_set = single(
         [
-            {"kind": "rolling", "column": "temp_max", "window_days": 3, "agg": agg}
+            {"kind": "rolling", "column": "temp_max", "window_days": days, "agg": agg}
+            for days in (3, 9)
             for agg in ("mean", "sum", "min", "max", "std")
-        ]
+        ],
+        decimals=decimals,
     )
     out = compute_features(series_table(GAPPY), feature_set)
     # Window of day t is days t-3..t-1: day 5 sees days 2 and 4 (NULL), day 9 sees nothing.
@@ -86,20 +104,70 @@ def test_rolling_windows_cover_calendar_days_before_the_row() -> None:
     assert stds[2] == pytest.approx(math.sqrt(0.5))
     assert stds[3] == pytest.approx(math.sqrt(2.0))
     assert stds[4:] == [None, None]
+    # Day 9 sees days 0..8 in a 9-day window; the first row still sees nothing.
+    assert column(out, "temp_max_mean_9d") == [None, 10.0, 10.5, 34 / 3, 34 / 3, 13.5]
+    assert column(out, "temp_max_sum_9d") == [None, 10.0, 21.0, 34.0, 34.0, 54.0]
 
 
-def test_expanding_aggregates_use_all_earlier_rows() -> None:
+@IN_TENTHS
+def test_expanding_aggregates_use_all_earlier_rows(decimals: dict[str, int]) -> None:
     feature_set = single(
         [
             {"kind": "expanding", "column": "temp_max", "agg": "mean"},
             {"kind": "expanding", "column": "temp_max", "agg": "max"},
             {"kind": "expanding", "column": "temp_max", "agg": "sum"},
-        ]
+        ],
+        decimals=decimals,
     )
     out = compute_features(series_table(GAPPY), feature_set)
     assert column(out, "temp_max_mean_expanding") == [None, 10.0, 10.5, 34 / 3, 34 / 3, 13.5]
     assert column(out, "temp_max_max_expanding") == [None, 10.0, 11.0, 13.0, 13.0, 20.0]
     assert column(out, "temp_max_sum_expanding") == [None, 10.0, 21.0, 34.0, 34.0, 54.0]
+
+
+def test_sums_and_means_of_declared_decimals_are_exact() -> None:
+    # Added up as binary fractions, 0.1 + 0.2 + 0.3 is 0.6000000000000001; declared as
+    # tenths, they are added as the integers 1 + 2 + 3, and only the final division rounds.
+    features: list[dict[str, Any]] = [
+        {"kind": "rolling", "column": "temp_max", "window_days": 3, "agg": "mean"},
+        {"kind": "rolling", "column": "temp_max", "window_days": 28, "agg": "mean"},
+        {"kind": "rolling", "column": "temp_max", "window_days": 28, "agg": "sum"},
+        {"kind": "expanding", "column": "temp_max", "agg": "mean"},
+    ]
+    table = series_table([(0, 0.1), (1, 0.2), (2, 0.3), (3, -0.9), (4, 0.0)])
+    exact = compute_features(table, single(features, decimals={"temp_max": 1}))
+    for name in ("temp_max_mean_3d", "temp_max_mean_28d", "temp_max_mean_expanding"):
+        assert column(exact, name)[3] == 0.2
+    # Below zero too, each mean is the correctly rounded quotient of the written values.
+    assert column(exact, "temp_max_mean_3d")[4] == -4 / 30
+    assert column(exact, "temp_max_mean_28d")[4] == -3 / 40
+    assert column(exact, "temp_max_sum_28d") == [None, 0.1, 0.3, 0.6, -0.3]
+    folded = compute_features(table, single(features))
+    assert column(folded, "temp_max_mean_28d")[3] == pytest.approx(0.2)
+    assert column(folded, "temp_max_mean_28d")[3] != 0.2
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1.5, 0.25, 2.0], "column 'temp_max' has the value 0.25 at row 1, which is not written"),
+        ([1.5, None, float("nan")], "has the value nan at row 2"),
+        ([1.5, 9e14], "holds values up to 900000000000000.0"),
+        ([1.5, float("inf")], "holds values up to inf"),
+    ],
+)
+def test_values_beyond_the_declared_decimals_are_rejected(
+    values: list[float | None], expected: str
+) -> None:
+    table = series_table(list(enumerate(values)))
+    feature_set = single(
+        [{"kind": "rolling", "column": "temp_max", "window_days": 28, "agg": "mean"}],
+        decimals={"temp_max": 1},
+    )
+    with pytest.raises(FeatureComputationError) as caught:
+        compute_features(table, feature_set)
+    assert expected in str(caught.value)
+    assert "decimals.temp_max" in str(caught.value)
 
 
 def test_calendar_parts_of_the_row_date() -> None:
@@ -154,6 +222,11 @@ ALL_KINDS: list[dict[str, Any]] = [
 ]
 
 STATION_FEATURES = single(ALL_KINDS, entity="station")
+MEASUREMENTS = ("precipitation", "temp_max", "temp_min", "wind")
+# The same features for data written in tenths, as weather stations report it.
+STATION_FEATURES_IN_TENTHS = single(
+    ALL_KINDS, entity="station", decimals=dict.fromkeys(MEASUREMENTS, 1)
+)
 
 
 def weather(
@@ -184,6 +257,23 @@ def weather(
     return pa.Table.from_pandas(frame, preserve_index=False).set_column(
         1, "date", pa.array(frame["date"].dt.date, pa.date32())
     )
+
+
+def weather_in_tenths(**options: Any) -> pa.Table:
+    """`weather(**options)` with every measurement rounded to one decimal."""
+    table = weather(**options)
+    for name in MEASUREMENTS:
+        index = table.column_names.index(name)
+        table = table.set_column(index, name, pa.compute.round(table[name], 1))
+    return table
+
+
+# Each sample table with the feature set that fits it: without and with declared decimals.
+BOTH_ROADS = pytest.mark.parametrize(
+    ("sample", "feature_set"),
+    [(weather, STATION_FEATURES), (weather_in_tenths, STATION_FEATURES_IN_TENTHS)],
+    ids=["float", "tenths"],
+)
 
 
 def pandas_reference(table: pa.Table, feature_set: FeatureSet) -> pd.DataFrame:
@@ -223,14 +313,17 @@ def pandas_reference(table: pa.Table, feature_set: FeatureSet) -> pd.DataFrame:
     return pd.concat(results, ignore_index=True)
 
 
-def test_features_match_a_plain_pandas_implementation() -> None:
-    table = weather()
-    out = compute_features(table, STATION_FEATURES).to_pandas()
-    expected = pandas_reference(table, STATION_FEATURES)
+@BOTH_ROADS
+def test_features_match_a_plain_pandas_implementation(
+    sample: Callable[[], pa.Table], feature_set: FeatureSet
+) -> None:
+    table = sample()
+    out = compute_features(table, feature_set).to_pandas()
+    expected = pandas_reference(table, feature_set)
     assert len(out) == len(expected) == table.num_rows
     assert list(out["station"]) == list(expected["station"])
     assert list(pd.to_datetime(out["date"])) == list(expected["date"])
-    for name in STATION_FEATURES.feature_names:
+    for name in feature_set.feature_names:
         got = out[name].to_numpy(dtype=float, na_value=np.nan)
         want = expected[name].to_numpy(dtype=float, na_value=np.nan)
         assert np.array_equal(np.isnan(got), np.isnan(want)), name
@@ -304,26 +397,29 @@ def perturb_from(table: pa.Table, cutoff: dt.date, seed: int) -> pa.Table:
     frame = table.to_pandas()
     rng = np.random.default_rng(seed)
     late = frame["date"] >= cutoff
-    for name in ("precipitation", "temp_max", "temp_min", "wind"):
-        frame.loc[late, name] = rng.normal(100, 50, int(late.sum()))
+    for name in MEASUREMENTS:
+        frame.loc[late, name] = rng.normal(100, 50, int(late.sum())).round(1)
     extra = frame[late].copy()
     extra["date"] = extra["date"] + dt.timedelta(days=400)
     frame = pd.concat([frame, extra], ignore_index=True)
     return pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False)
 
 
-def earlier_features(table: pa.Table, cutoff: dt.date) -> pa.Table:
-    features = compute_features(table, STATION_FEATURES)
+def earlier_features(table: pa.Table, feature_set: FeatureSet, cutoff: dt.date) -> pa.Table:
+    features = compute_features(table, feature_set)
     keep = pa.compute.less_equal(features["date"], pa.scalar(cutoff, pa.date32()))
     return features.filter(keep).drop_columns(["temp_max"])
 
 
+@BOTH_ROADS
 @pytest.mark.parametrize("cutoff_day", [0, 1, 45, 100, 199])
-def test_future_and_same_day_values_never_change_earlier_features(cutoff_day: int) -> None:
-    table = weather()
+def test_future_and_same_day_values_never_change_earlier_features(
+    sample: Callable[[], pa.Table], feature_set: FeatureSet, cutoff_day: int
+) -> None:
+    table = sample()
     cutoff = D(2023, 12, 1) + dt.timedelta(days=cutoff_day)
-    before = earlier_features(table, cutoff)
-    after = earlier_features(perturb_from(table, cutoff, seed=cutoff_day), cutoff)
+    before = earlier_features(table, feature_set, cutoff)
+    after = earlier_features(perturb_from(table, cutoff, seed=cutoff_day), feature_set, cutoff)
     # Rows dated on the cutoff day are included: their own values changed, their features
     # (built from strictly earlier days) must not.
     assert before.num_rows > 0 or cutoff_day == 0

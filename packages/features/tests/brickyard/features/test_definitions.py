@@ -23,6 +23,10 @@ name = "demo"
 time_column = "date"
 target = "temp_max"
 
+[decimals]
+temp_max = 1
+precipitation = 2
+
 [[features]]
 kind = "lag"
 column = "temp_max"
@@ -71,6 +75,14 @@ def test_load_feature_set_reads_toml_in_declaration_order(tmp_path: Path) -> Non
         "day_of_year_sin",
     )
     assert feature_set.source_columns == ("temp_max", "precipitation")
+    assert feature_set.decimals == {"temp_max": 1, "precipitation": 2}
+
+
+def test_decimals_are_optional() -> None:
+    feature_set = feature_set_from_dict(
+        {"time_column": "date", "target": "y", "features": [{"kind": "calendar", "part": "month"}]}
+    )
+    assert feature_set.decimals == {}
 
 
 def test_shared_weather_daily_config_is_valid() -> None:
@@ -93,6 +105,12 @@ def test_shared_weather_daily_config_is_valid() -> None:
         "day_of_year_sin",
         "day_of_year_cos",
     )
+    assert feature_set.decimals == {
+        "precipitation": 1,
+        "temp_max": 1,
+        "temp_min": 1,
+        "wind": 1,
+    }
 
 
 def test_with_entity_column_partitions_the_same_features(tmp_path: Path) -> None:
@@ -128,6 +146,9 @@ def test_with_entity_column_rejects_a_clash_with_the_target(tmp_path: Path) -> N
         ("days = 1", 'days = "one"', ["feature #1", "'days'", "integer"]),
         ('kind = "lag"\n', "", ["feature #1 (column='temp_max')", "missing key 'kind'"]),
         ('target = "temp_max"', 'target = "temp_max"\ntargets = 1', ["targets", "unknown key"]),
+        ("temp_max = 1", "temp_max = 7", ["decimals.temp_max", "less than or equal to 6"]),
+        ("precipitation = 2", "precipitation = -1", ["decimals.precipitation", "greater than"]),
+        ("precipitation = 2", "wind = 1", ["decimals names column 'wind'", "no feature reads"]),
     ],
 )
 def test_invalid_definitions_name_the_feature_the_key_and_the_file(

@@ -1,9 +1,10 @@
 """The same feature definitions on Spark local mode give the DuckDB engine's results.
 
 Bit for bit: keys, row order, types, NULLs and values, for lags, rolling windows (their
-values are added in one fixed order) and calendar parts (sin/cos are applied with Arrow).
-Only aggregates over unbounded or std frames (expanding features, rolling std) are left to
-each engine's own summation order; those must agree to 1e-12.
+values are added in one fixed order, or as integers when the column's decimals are declared),
+calendar parts (sin/cos are applied with Arrow), and expanding sums and means of declared
+decimals. Only the other aggregates over unbounded or std frames (expanding features, rolling
+std) are left to each engine's own summation order; those must agree to 1e-12.
 """
 
 from __future__ import annotations
@@ -77,9 +78,29 @@ def test_every_feature_kind_matches_duckdb_across_entities(spark: SparkEngine) -
     assert on_spark.select(exact).equals(on_duckdb.select(exact))
 
 
+def test_declared_decimals_make_expanding_sums_and_means_bit_identical(
+    spark: SparkEngine,
+) -> None:
+    table = samples.weather_in_tenths(stations=("north", "south", "east"))
+    feature_set = samples.STATION_FEATURES_IN_TENTHS
+    on_duckdb = compute_features(table, feature_set)
+    on_spark = compute_features(table, feature_set, engine=spark)
+    assert_same_features(on_duckdb, on_spark)
+    summed_by_engine = {
+        f.name
+        for f in feature_set.features
+        if getattr(f, "agg", None) == "std"
+        or (f.kind == "expanding" and f.agg not in ("sum", "mean"))
+    }
+    exact = [name for name in on_duckdb.column_names if name not in summed_by_engine]
+    assert {"temp_max_mean_expanding", "precipitation_sum_expanding"} <= set(exact)
+    assert on_spark.select(exact).equals(on_duckdb.select(exact))
+
+
 def test_the_job_feature_set_matches_duckdb_bit_for_bit(spark: SparkEngine) -> None:
     feature_set = load_feature_set(JOB_FEATURES).with_entity_column("station")
-    table = samples.weather()
+    # The job declares its measurements in tenths, as its data is written.
+    table = samples.weather_in_tenths()
     assert compute_features(table, feature_set, engine=spark).equals(
         compute_features(table, feature_set)
     )
@@ -130,7 +151,7 @@ def test_empty_input_gives_the_same_empty_table(spark: SparkEngine) -> None:
 def test_write_features_on_spark_writes_the_duckdb_file(spark: SparkEngine, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    table = samples.weather()
+    table = samples.weather_in_tenths()
     feature_set: FeatureSet = load_feature_set(JOB_FEATURES).with_entity_column("station")
     written = write_features(table, feature_set, tmp_path / "spark.parquet", engine=spark)
     assert_same_features(compute_features(table, feature_set), pq.read_table(written))
@@ -154,3 +175,24 @@ def test_map_batches_runs_python_in_spark_and_keeps_row_order(spark: SparkEngine
 def test_a_session_is_reused_and_runs_in_utc(spark: SparkEngine) -> None:
     assert SparkSession.getActiveSession() is spark.session
     assert spark.session.conf.get("spark.sql.session.timeZone") == "UTC"
+
+
+# Last in this module: the command stops the Spark session it ran on when it is done, and
+# that is the module's (a session is reused).
+def test_the_features_command_computes_on_spark_what_it_computes_on_duckdb(
+    spark: SparkEngine, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    from brickyard.features.cli import main
+
+    source = tmp_path / "weather.parquet"
+    pq.write_table(samples.weather_in_tenths(), source)  # the job's set declares tenths
+    argv = ["compute", str(source), "--definition", str(JOB_FEATURES), "--entity", "station"]
+    on_duckdb, on_spark = tmp_path / "duckdb.parquet", tmp_path / "spark.parquet"
+    assert main([*argv, "--out", str(on_duckdb)]) == 0
+    assert (
+        main([*argv, "--out", str(on_spark), "--engine", "spark", "--spark-master", "local[2]"])
+        == 0
+    )
+    assert_same_features(pq.read_table(on_duckdb), pq.read_table(on_spark))
