@@ -52,7 +52,7 @@ def test_the_new_library_has_the_house_shape(repo: Path) -> None:
     assert 'description="Threshold alerts on forecast errors."' in build
     assert 'command="brickyard.alerts.cli:main",' in build
     tests_build = (repo / "packages/alerts/tests/brickyard/alerts/BUILD").read_text()
-    assert tests_build.endswith("brickyard_tests()\n")
+    assert tests_build.endswith("brickyard_tests(conftest=False)\n")
     assert "# brickyard-alerts" in (repo / "packages/alerts/README.md").read_text()
     errors = (repo / "packages/alerts/src/brickyard/alerts/errors.py").read_text()
     assert "from brickyard.core import BrickyardError\n\n\nclass AlertsError(BrickyardError):" in (

@@ -50,7 +50,9 @@ _COMMON = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.register_profile("default", _COMMON, max_examples=12)
+# `./pants test` must give the same verdict on every run: its few examples are derived from
+# each test, not drawn at random; the thorough run explores.
+settings.register_profile("default", _COMMON, max_examples=12, derandomize=True)
 settings.register_profile("thorough", _COMMON, max_examples=3_500)
 PROFILE = settings(settings.get_profile(os.environ.get(PROFILE_VARIABLE, "default")))
 
@@ -384,19 +386,20 @@ class Expected:
 
 def expect_row(record: Record, line: int, shape: Shape) -> Expected:
     # JSON escapes every non-ASCII character; CSV text goes out in the file's encoding, and
-    # DuckDB reads a line that is not UTF-8 as malformed.
+    # DuckDB reads every line as UTF-8: one whose bytes are not UTF-8 is malformed, and one
+    # whose Latin-1 bytes happen to be UTF-8 too (Latin-1 "Â\x80" is UTF-8 "\x80") reads as
+    # the UTF-8 text. Fields are split on ASCII bytes, so a line is UTF-8 if each field is.
     written = record.values
     if shape.format == "csv":
-        written = {
-            column: None if text is None else _encoded(text, shape.encoding).decode(shape.encoding)
-            for column, text in record.values.items()
-        }
-    not_utf8 = (
-        shape.format == "csv"
-        and shape.encoding == "latin-1"
-        and any(text is not None and not text.isascii() for text in written.values())
-    )
-    if record.ragged or not_utf8:
+        read_as = "utf-8-sig" if shape.encoding == "utf-8-sig" else "utf-8"
+        try:
+            written = {
+                column: None if text is None else _encoded(text, shape.encoding).decode(read_as)
+                for column, text in record.values.items()
+            }
+        except UnicodeDecodeError:
+            return Expected(line, {}, {"malformed"}, None)
+    if record.ragged:
         return Expected(line, {}, {"malformed"}, None)
     values: dict[str, Any] = {}
     categories: set[str] = set()
