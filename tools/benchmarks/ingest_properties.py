@@ -25,8 +25,8 @@ TESTS = "packages/ingest/tests/brickyard/ingest/test_properties.py"
 TEST_HEADER = re.compile(r"^(?:\S*::)?(test_\w+):$", re.M)
 EXAMPLES = re.compile(
     r"- during generate phase \((?P<seconds>[\d.]+) seconds\):.*?"
-    r"- (?P<passing>\d+) passing examples?, (?P<failing>\d+) failing examples?, "
-    r"(?P<invalid>\d+) invalid examples?",
+    r"- (?P<passing>\d+) passing, (?P<failing>\d+) failing, and (?P<invalid>\d+) invalid "
+    r"test cases",
     re.S,
 )
 
