@@ -33,10 +33,13 @@ REPO = HERE.parent.parent
 SERVER = [sys.executable, str(HERE / "remote_cache.py")]
 INSTANCE = "brickyard-check"
 REPORTS = "dist/remote-cache-check"
+# A batch of test files sharing one pytest process is one line: "✓ a.py:tests and 2 other
+# files succeeded in ...".
 PASSED = re.compile(
-    r"^✓ (\S+) succeeded in [0-9.]+s(?: \((cached remotely|cached locally|memoized)\))?\.$"
+    r"^✓ (\S+)(?: and \d+ other files?)? succeeded in [0-9.]+s"
+    r"(?: \((cached remotely|cached locally|memoized)\))?\.$"
 )
-FAILED = re.compile(r"^✕ (\S+) failed")
+FAILED = re.compile(r"^✕ (\S+)(?: and \d+ other files?)? failed")
 
 
 class CheckFailed(Exception):
@@ -165,7 +168,7 @@ class Check:
             first = self.pants("1-populate")
             written = first.counter("remote_cache_write_successes")
             print(
-                f"{first.name}: {len(first.passed)} test files ran locally, {written} results "
+                f"{first.name}: {len(first.passed)} test processes ran locally, {written} results "
                 f"written to the remote cache, {first.seconds:.0f} s",
                 flush=True,
             )
@@ -182,7 +185,7 @@ class Check:
         down = self.pants("4-server-down")
         warnings = down.cache_warnings()
         print(
-            f"{down.name}: {len(down.passed)} test files passed, "
+            f"{down.name}: {len(down.passed)} test processes passed, "
             f"{sum(1 for s in down.passed.values() if s == '')} ran locally, {down.seconds:.0f} s; "
             f"warnings: {warnings}",
             flush=True,
